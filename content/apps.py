@@ -1,0 +1,8 @@
+"""The public advice library, managed in Wagtail."""
+
+from django.apps import AppConfig
+
+
+class ContentConfig(AppConfig):
+    name = "content"
+    verbose_name = "Advice library"

@@ -1,0 +1,9 @@
+"""Accounts: people, their roles and organisations."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "portal.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"

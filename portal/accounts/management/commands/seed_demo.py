@@ -1,0 +1,46 @@
+"""Create (or refresh) one demo account per role. Safe to run again."""
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portal.accounts.models import Organisation, Role, User
+
+DEMO_ORGANISATION = "Demo Support Service"
+DEMO_ACCOUNTS = (
+    ("member@demo.test", Role.MEMBER),
+    ("member2@demo.test", Role.MEMBER),
+    ("worker@demo.test", Role.WORKER),
+    ("coordinator@demo.test", Role.COORDINATOR),
+    ("editor@demo.test", Role.EDITOR),
+    ("admin@demo.test", Role.ADMIN),
+)
+
+
+class Command(BaseCommand):
+    help = "Create one demo account per role, with the given password."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", required=True, help="Password for every demo account.")
+
+    @transaction.atomic
+    def handle(self, *args, password: str, **options):
+        organisation, _ = Organisation.objects.get_or_create(name=DEMO_ORGANISATION)
+        self.stdout.write(f"Demo accounts (password: {password})")
+        for email, role in DEMO_ACCOUNTS:
+            in_organisation = role in (Role.WORKER, Role.COORDINATOR)
+            user, _ = User.objects.update_or_create(
+                email=email,
+                defaults={
+                    "role": role,
+                    "organisation": organisation if in_organisation else None,
+                    "is_superuser": role == Role.ADMIN,
+                    "is_active": True,
+                },
+            )
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            EmailAddress.objects.update_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            self.stdout.write(f"  {role.label:<16} {email}")

@@ -1,0 +1,73 @@
+"""Response headers, no-store for signed-in pages, session timeouts and the admin's CSP."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+
+WAGTAIL_ADMIN_PREFIX = "/admin/"
+
+SESSION_STARTED_KEY = "portal_started_at"
+SESSION_LAST_SEEN_KEY = "portal_last_seen_at"
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set, and the Wagtail admin's own CSP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if request.path.startswith(WAGTAIL_ADMIN_PREFIX) and not hasattr(response, "_csp_config"):
+            response._csp_config = settings.WAGTAIL_ADMIN_CSP
+        return response
+
+
+class NoStoreMiddleware:
+    """Nothing shown to a signed-in person may be kept by the browser or a proxy.
+
+    After a quick exit or sign-out, Back and the cache must show nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """Sign a person out after a spell of inactivity, and after an absolute lifetime.
+
+    The page warns before the idle limit (see static/portal/session.js); any request,
+    including the keep-alive that typing in a form sends, counts as activity.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.setdefault(SESSION_STARTED_KEY, now)
+            last_seen = session.get(SESSION_LAST_SEEN_KEY, now)
+            idle_for = now - last_seen
+            if idle_for > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
+                logout(request)
+                messages.info(request, "You were signed out because nothing happened for a while.")
+                return redirect(reverse("account_login"))
+            session[SESSION_LAST_SEEN_KEY] = now
+        return self.get_response(request)

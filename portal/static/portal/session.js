@@ -1,0 +1,53 @@
+/*
+ * The idle timeout, as the person sees it: a warning shortly before the server signs
+ * them out, a button to stay, and typing in a form counting as activity.
+ */
+(function () {
+  "use strict";
+
+  var KEEP_ALIVE_EVERY_MS = 60 * 1000;
+
+  function start() {
+    var body = document.body;
+    var timeout = parseInt(body.getAttribute("data-idle-timeout"), 10) * 1000;
+    var warning = parseInt(body.getAttribute("data-idle-warning"), 10) * 1000;
+    var keepAliveUrl = body.getAttribute("data-keep-alive-url");
+    var tokenMeta = document.querySelector('meta[name="csrf-token"]');
+    var box = document.querySelector("[data-idle-warning-box]");
+    if (!timeout || !keepAliveUrl || !tokenMeta || !box) {
+      return;
+    }
+    var warnTimer = null;
+    var expireTimer = null;
+    var lastPing = Date.now();
+
+    function schedule() {
+      clearTimeout(warnTimer);
+      clearTimeout(expireTimer);
+      warnTimer = setTimeout(function () { box.hidden = false; }, Math.max(timeout - warning, 0));
+      // Reloading lets the server end the session and show the sign-in page.
+      expireTimer = setTimeout(function () { window.location.reload(); }, timeout + 1000);
+    }
+
+    function keepAlive() {
+      lastPing = Date.now();
+      box.hidden = true;
+      schedule();
+      return fetch(keepAliveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": tokenMeta.getAttribute("content") },
+      });
+    }
+
+    box.querySelector("[data-stay-signed-in]").addEventListener("click", keepAlive);
+    document.addEventListener("input", function (event) {
+      if (event.target.form && Date.now() - lastPing > KEEP_ALIVE_EVERY_MS) {
+        keepAlive();
+      }
+    });
+    schedule();
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,0 +1,41 @@
+"""URLs. None of a signed-in page's addresses names what the portal is about."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from portal import views
+from portal.accounts import views as account_views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("home/", views.home, name="home"),
+    path("start/", views.before_you_start, name="before_you_start"),
+    path("help/using-this-site/", views.using_this_site, name="using_this_site"),
+    path("exit/", views.quick_exit, name="quick_exit"),
+    path("session/keep-alive/", views.keep_alive, name="keep_alive"),
+    path("accounts/", include("allauth.urls")),
+    # Both admins sign in through the portal's own sign-in page, never their own.
+    path("admin/login/", account_views.staff_login_redirect, name="wagtail_login_redirect"),
+    path("admin/logout/", RedirectView.as_view(url=reverse_lazy("account_logout"))),
+    path("django-admin/login/", account_views.staff_login_redirect),
+    path("django-admin/", admin.site.urls),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]
+
+handler400 = "portal.views.error_400"
+handler403 = "portal.views.error_403"
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"
