@@ -9,4 +9,7 @@ def portal(request):
         "QUICK_EXIT_URL": settings.QUICK_EXIT_URL,
         "SESSION_IDLE_TIMEOUT": settings.SESSION_IDLE_TIMEOUT,
         "SESSION_IDLE_WARNING": settings.SESSION_IDLE_WARNING,
+        # The same limits in words, so that what the pages say follows the settings.
+        "SESSION_IDLE_MINUTES": settings.SESSION_IDLE_TIMEOUT // 60,
+        "SESSION_IDLE_WARNING_MINUTES": max(settings.SESSION_IDLE_WARNING // 60, 1),
     }

@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
+from portal.accounts.permissions import can_use_wagtail_admin
+
 WAGTAIL_ADMIN_PREFIX = "/admin/"
 
 SESSION_STARTED_KEY = "portal_started_at"
@@ -25,9 +27,18 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if request.path.startswith(WAGTAIL_ADMIN_PREFIX) and not hasattr(response, "_csp_config"):
+        if self._in_wagtail_admin(request) and not hasattr(response, "_csp_config"):
             response._csp_config = settings.WAGTAIL_ADMIN_CSP
         return response
+
+    @staticmethod
+    def _in_wagtail_admin(request) -> bool:
+        # Only the people the admin is for get its looser policy: anyone else who lands on an
+        # /admin/ address is shown a portal page (a 403, a redirect) under the strict one.
+        user = getattr(request, "user", None)
+        return (
+            request.path.startswith(WAGTAIL_ADMIN_PREFIX) and user is not None and can_use_wagtail_admin(user)
+        )
 
 
 class NoStoreMiddleware:
@@ -64,10 +75,20 @@ class SessionTimeoutMiddleware:
             session = request.session
             started = session.setdefault(SESSION_STARTED_KEY, now)
             last_seen = session.get(SESSION_LAST_SEEN_KEY, now)
-            idle_for = now - last_seen
-            if idle_for > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_COOKIE_AGE:
-                logout(request)
-                messages.info(request, "You were signed out because nothing happened for a while.")
-                return redirect(reverse("account_login"))
-            session[SESSION_LAST_SEEN_KEY] = now
+            if now - started > settings.SESSION_COOKIE_AGE:
+                hours = max(settings.SESSION_COOKIE_AGE // 3600, 1)
+                lifetime = f"{hours} hours" if hours != 1 else "an hour"
+                reason = f"For your privacy, everyone is signed out {lifetime} after signing in."
+            elif now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                reason = "You were signed out because nothing happened for a while."
+            else:
+                session[SESSION_LAST_SEEN_KEY] = now
+                return self.get_response(request)
+            logout(request)
+            # A quick exit after a long pause must still go to the neutral site, never to
+            # the portal's sign-in page.
+            if request.path == reverse("quick_exit"):
+                return self.get_response(request)
+            messages.info(request, f"{reason} Please sign in again to carry on.")
+            return redirect(reverse("account_login"))
         return self.get_response(request)

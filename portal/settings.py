@@ -96,6 +96,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top so that responses made by the middleware below (the staff areas' 403,
+    # the session timeout's redirect) are not framed either.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,7 +109,6 @@ MIDDLEWARE = [
     "portal.security.SessionTimeoutMiddleware",
     "portal.security.NoStoreMiddleware",
     "portal.accounts.middleware.StaffAreaMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so it sees the lockout flag the authentication backend sets.
@@ -166,9 +168,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "portal.accounts.forms.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -193,11 +197,14 @@ AXES_USERNAME_CALLABLE = "portal.accounts.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
-# Behind a TLS proxy, how many proxies to trust in X-Forwarded-For (0 means none).
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# No permanent record of where and when each member signs in: a leaked table of their IP
+# addresses would say where they live and work. Failed attempts are kept only for the cool-off.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a TLS proxy, how many proxies to trust in X-Forwarded-For (0: none, use the peer's
+# address). Without it every client would share the proxy's address: one lockout and one
+# allauth rate limit for everybody. axes reads the same count (portal.accounts.auth.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.auth.client_ip"
 
 # --- Sessions -------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # shared by every app server
@@ -216,7 +223,9 @@ CSRF_COOKIE_SECURE = PRODUCTION
 
 # --- Security headers -------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"  # the exit destination must not learn where it came from
+# No referrer leaves the portal (the exit destination must not learn where it came from).
+# Not "no-referrer": browsers would then send "Origin: null" on form posts and fail CSRF.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 PERMISSIONS_POLICY = (
@@ -235,12 +244,11 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
-# The Wagtail admin's own scripts and styles still rely on inline code; it gets a looser
-# policy on its paths only (see portal.security).
+# Some Wagtail admin pages (the page editor among them) still run inline scripts; the admin
+# gets that one loosening on its own paths only (see portal.security).
 WAGTAIL_ADMIN_CSP = {
     **SECURE_CSP,
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:", "blob:"],
 }
 if PRODUCTION:
@@ -281,10 +289,15 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Pages restricted to signed-in people send them to the portal's sign-in (with its lockout,
+# email verification and second factor), never to Wagtail's plain login form.
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 # Passwords are managed through the portal's own account pages, never Wagtail's.
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would otherwise call out to a third party
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party requests, no email hashes leaving the site
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # documents pass through permission checks
 
 LANGUAGE_CODE = "en-gb"

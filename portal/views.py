@@ -66,7 +66,13 @@ def quick_exit(request):
 
 @require_POST
 def keep_alive(request):
-    """Counts as activity for the idle timeout (SessionTimeoutMiddleware does the work)."""
+    """Counts as activity for the idle timeout (SessionTimeoutMiddleware does the work).
+
+    Without a session there is nothing to keep alive: saying so (403) rather than 204 lets
+    the page's script tell that the person has already been signed out.
+    """
+    if not request.user.is_authenticated:
+        return HttpResponse(status=403)
     return HttpResponse(status=204)
 
 
@@ -80,6 +86,12 @@ def error_403(request, exception=None):
 
 def error_404(request, exception=None):
     return _error(request, 404)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent from an expired or stale page: plain words, and the quick exit kept."""
+    response = TemplateResponse(request, "403_csrf.html", {"section": "Error"}, status=403)
+    return response.render()
 
 
 def error_500(request):

@@ -1,5 +1,8 @@
-"""Authentication helpers: what a role grants, and how django-axes names the account."""
+"""Authentication helpers: what a role grants, and how django-axes names the account and client."""
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
 
 from .models import Role
@@ -30,3 +33,25 @@ def axes_username(request, credentials) -> str:
     if not value and request is not None and request.method == "POST":
         value = request.POST.get("login", "")
     return (value or "").strip().lower()
+
+
+def client_ip(request) -> str | None:
+    """The client's address for lockouts, read as allauth's rate limits read it.
+
+    Only the hops our own proxies added to X-Forwarded-For are trusted (counted from the right);
+    anything a client writes there itself is ignored, so it cannot pick a fresh address per try.
+    """
+    candidates = []
+    proxies = settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        if len(hops) >= proxies:
+            candidates.append(hops[-proxies])
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None

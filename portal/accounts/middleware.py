@@ -8,6 +8,8 @@ from .permissions import can_use_django_admin, can_use_wagtail_admin
 
 DJANGO_ADMIN_PREFIX = "/django-admin/"
 WAGTAIL_ADMIN_PREFIX = "/admin/"
+# The admins' own sign-in and sign-out addresses only redirect to the portal's pages.
+OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/django-admin/login/")
 
 
 class StaffAreaMiddleware:
@@ -27,6 +29,8 @@ class StaffAreaMiddleware:
 
     @staticmethod
     def _check_for(path: str):
+        if path in OPEN_PATHS:
+            return None
         if path.startswith(DJANGO_ADMIN_PREFIX):
             return can_use_django_admin
         if path.startswith(WAGTAIL_ADMIN_PREFIX):

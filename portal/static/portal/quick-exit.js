@@ -14,7 +14,7 @@
 
   var exiting = false;
   var shiftCount = 0;
-  var otherKeyHeld = false;
+  var shiftAlone = false; // Shift is down and nothing else has been pressed with it
   var expiryTimer = null;
 
   function exitUrl() {
@@ -27,14 +27,17 @@
     if (!endpoint) {
       return Promise.resolve();
     }
+    function beacon() {
+      if (navigator.sendBeacon) {
+        navigator.sendBeacon(endpoint);
+      }
+    }
     try {
       return fetch(endpoint, { method: "POST", keepalive: true, credentials: "same-origin", cache: "no-store" })
-        .catch(function () {
-          if (navigator.sendBeacon) {
-            navigator.sendBeacon(endpoint);
-          }
-        });
+        .catch(beacon);
     } catch (error) {
+      // A browser that refuses the keepalive fetch outright still gets the beacon.
+      beacon();
       return Promise.resolve();
     }
   }
@@ -87,12 +90,20 @@
     }, SHIFT_WINDOW_MS);
   }
 
+  function withOtherModifier(event) {
+    return event.ctrlKey || event.altKey || event.metaKey;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Shift") {
+      // Ctrl+Shift and Alt+Shift switch keyboard layouts: they are not the exit.
+      if (!event.repeat) {
+        shiftAlone = !withOtherModifier(event);
+      }
       return;
     }
-    // Any other key, alone or with Shift, breaks the sequence.
-    otherKeyHeld = event.shiftKey;
+    // Any other key, alone or with Shift (a capital letter, Shift+Tab), breaks the sequence.
+    shiftAlone = false;
     if (shiftCount > 0) {
       resetCount();
     }
@@ -102,11 +113,11 @@
     if (event.key !== "Shift") {
       return;
     }
-    if (otherKeyHeld) {
-      otherKeyHeld = false; // Shift was used for a capital letter or shortcut
-      return;
+    var counts = shiftAlone && !withOtherModifier(event);
+    shiftAlone = false;
+    if (counts) {
+      onShiftReleased();
     }
-    onShiftReleased();
   });
 
   document.addEventListener("click", function (event) {
@@ -125,9 +136,29 @@
     }
   });
 
+  // The sticky bar grows when its text wraps on a narrow screen or is enlarged; the page's
+  // scroll padding follows its real height, so a field brought into view by focus (or a
+  // #link) stops below the bar, never under it.
+  function reserveSpaceForBar() {
+    var bar = document.querySelector(".quick-exit-bar");
+    if (!bar) {
+      return;
+    }
+    function update() {
+      document.documentElement.style.setProperty("--quick-exit-bar-height", bar.offsetHeight + "px");
+    }
+    update();
+    if (window.ResizeObserver) {
+      new ResizeObserver(update).observe(bar);
+    } else {
+      window.addEventListener("resize", update);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-quick-exit-hint]").forEach(function (hint) {
       hint.hidden = false; // the Shift shortcut only exists when this script runs
     });
+    reserveSpaceForBar();
   });
 })();

@@ -37,6 +37,14 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "X-CSRFToken": tokenMeta.getAttribute("content") },
+      }).then(function (response) {
+        // Anything but "still signed in" (the server already ended the session and sent
+        // the sign-in page) must not leave this page on screen looking signed in.
+        if (response.status !== 204) {
+          window.location.reload();
+        }
+      }).catch(function () {
+        // Offline for a moment: the timers above still end the page.
       });
     }
 

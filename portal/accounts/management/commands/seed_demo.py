@@ -1,7 +1,8 @@
 """Create (or refresh) one demo account per role. Safe to run again."""
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.accounts.models import Organisation, Role, User
@@ -25,6 +26,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, password: str, **options):
+        if settings.PRODUCTION:
+            # An administrator with a password printed to a terminal has no place in production.
+            raise CommandError(
+                "seed_demo is for development and demos: its accounts share one printed password, "
+                "so it does not run in production."
+            )
         organisation, _ = Organisation.objects.get_or_create(name=DEMO_ORGANISATION)
         self.stdout.write(f"Demo accounts (password: {password})")
         for email, role in DEMO_ACCOUNTS:

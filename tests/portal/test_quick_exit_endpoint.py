@@ -1,0 +1,131 @@
+"""The quick exit's server side: /exit/ ends the session and tells the browser to forget the site.
+
+The page's script POSTs here (a beacon, so no CSRF token) before it leaves for the neutral
+site; a plain GET does both in one step. See DESIGN.md, "The quick exit", point 4.
+"""
+
+import time
+from importlib import import_module
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from portal.security import SESSION_LAST_SEEN_KEY
+
+EXIT_PATH = "/exit/"
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+def _session_exists(session_key: str) -> bool:
+    return import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
+
+
+def _sign_in(client, user) -> str:
+    client.force_login(user)
+    assert client.get("/home/").status_code == 200
+    return client.session.session_key
+
+
+def _assert_signed_out(client, session_key: str) -> None:
+    assert not _session_exists(session_key)
+    response = client.get("/home/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def _assert_forget_everything(response) -> None:
+    assert response["Clear-Site-Data"] == CLEAR_SITE_DATA
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= cache_control
+
+
+def test_post_ends_the_session_and_clears_site_data(client, any_user):
+    session_key = _sign_in(client, any_user)
+
+    response = client.post(EXIT_PATH)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    _assert_forget_everything(response)
+    # The browser is told to drop the session cookie as well.
+    assert response.cookies[settings.SESSION_COOKIE_NAME].value == ""
+    _assert_signed_out(client, session_key)
+
+
+def test_get_ends_the_session_and_goes_to_the_neutral_site(client, member):
+    session_key = _sign_in(client, member)
+
+    response = client.get(EXIT_PATH)
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://weather.example/"
+    assert response["Location"] == settings.QUICK_EXIT_URL
+    _assert_forget_everything(response)
+    # The neutral site must not learn where the visitor came from.
+    assert response["Referrer-Policy"] in {"no-referrer", "same-origin"}
+    _assert_signed_out(client, session_key)
+
+
+@pytest.fixture
+def csrf_client():
+    return Client(enforce_csrf_checks=True)
+
+
+def test_beacon_without_a_csrf_token_still_ends_the_session(csrf_client, member):
+    session_key = _sign_in(csrf_client, member)
+
+    response = csrf_client.post(EXIT_PATH)
+
+    assert response.status_code == 204
+    _assert_signed_out(csrf_client, session_key)
+
+
+@pytest.mark.parametrize("method", ["post", "get"])
+def test_exit_after_the_idle_timeout_still_goes_to_the_neutral_site(client, member, method):
+    # The most likely moment to need the exit is after the phone sat unattended for a while.
+    session_key = _sign_in(client, member)
+    session = client.session
+    session[SESSION_LAST_SEEN_KEY] = time.time() - settings.SESSION_IDLE_TIMEOUT - 60
+    session.save()
+
+    response = getattr(client, method)(EXIT_PATH)
+
+    if method == "post":
+        assert response.status_code == 204
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == settings.QUICK_EXIT_URL
+    _assert_forget_everything(response)
+    _assert_signed_out(client, session_key)
+
+
+@pytest.mark.parametrize("method", ["post", "get"])
+def test_exit_without_a_session_answers_the_same_and_makes_none(client, db, method):
+    response = getattr(client, method)(EXIT_PATH)
+
+    assert response.status_code == (204 if method == "post" else 302)
+    _assert_forget_everything(response)
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+def test_exit_ends_only_this_session(client, member):
+    other_device = Client()
+    other_key = _sign_in(other_device, member)
+    _sign_in(client, member)
+
+    client.post(EXIT_PATH)
+
+    # "Sign out everywhere" is a separate choice; the exit leaves the member's other devices.
+    assert _session_exists(other_key)
+    assert other_device.get("/home/").status_code == 200
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_are_refused_and_sign_nobody_out(client, member, method):
+    session_key = _sign_in(client, member)
+
+    response = getattr(client, method)(EXIT_PATH)
+
+    assert response.status_code == 405
+    assert _session_exists(session_key)

@@ -1,0 +1,111 @@
+"""Production settings: refuse to start without secrets, and pass Django's deployment checks.
+
+Each test runs Django in a fresh process with only the environment it gives, as a server would.
+"""
+
+import pytest
+
+from tests.portal.support import BASE_DIR, production_env, run_python
+
+REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+LOAD_SETTINGS = "import django; django.setup()"
+
+
+def _refusal(result) -> str:
+    """The one line of the error that tells the operator what to do."""
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: "), result.stderr
+    return last_line
+
+
+def test_production_without_any_secret_names_all_of_them_at_once(tmp_path):
+    env = production_env(tmp_path, **dict.fromkeys(REQUIRED))
+
+    result = run_python(LOAD_SETTINGS, env=env)
+
+    assert result.returncode != 0
+    message = _refusal(result)
+    for name in REQUIRED:
+        assert name in message
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_production_names_exactly_the_missing_secret(tmp_path, missing):
+    result = run_python(LOAD_SETTINGS, env=production_env(tmp_path, **{missing: None}))
+
+    assert result.returncode != 0
+    message = _refusal(result)
+    assert missing in message
+    assert [name for name in REQUIRED if name in message] == [missing]
+
+
+def test_production_with_empty_secrets_is_refused_too(tmp_path):
+    result = run_python(LOAD_SETTINGS, env=production_env(tmp_path, SECRET_KEY="", ALLOWED_HOSTS=""))
+
+    assert result.returncode != 0
+    message = _refusal(result)
+    assert "SECRET_KEY" in message and "ALLOWED_HOSTS" in message
+
+
+def test_production_passes_the_deployment_checks(tmp_path):
+    result = run_python(
+        "", env=production_env(tmp_path), args=[str(BASE_DIR / "manage.py"), "check", "--deploy"]
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_deployment_checks_would_catch_debug_left_on(tmp_path):
+    # The check above is meaningful only if a real misconfiguration makes it complain.
+    env = production_env(tmp_path, DEBUG="true")
+
+    result = run_python("", env=env, args=[str(BASE_DIR / "manage.py"), "check", "--deploy"])
+
+    assert "security.W018" in result.stdout + result.stderr
+
+
+def test_production_switches_on_https_only_behaviour(tmp_path):
+    code = (
+        f"{LOAD_SETTINGS}; from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)"
+    )
+
+    result = run_python(code, env=production_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False True True True True ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_production_uses_the_given_hosts_and_database(tmp_path):
+    code = (
+        f"{LOAD_SETTINGS}; from django.conf import settings as s; "
+        "print(s.ALLOWED_HOSTS, s.DATABASES['default']['ENGINE'], s.SECRET_KEY.startswith('test-only-'))"
+    )
+
+    result = run_python(code, env=production_env(tmp_path, ALLOWED_HOSTS="a.example, b.example"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['a.example', 'b.example'] django.db.backends.sqlite3 True"
+
+
+def test_unknown_environment_name_is_refused(tmp_path):
+    result = run_python(LOAD_SETTINGS, env=production_env(tmp_path, PORTAL_ENV="staging"))
+
+    assert result.returncode != 0
+    assert "PORTAL_ENV must be 'development' or 'production'" in _refusal(result)
+
+
+def test_development_starts_without_any_secret_and_keeps_them_out_of_the_checkout(tmp_path):
+    var = tmp_path / "var"
+    env = {"PORTAL_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "portal.settings"}
+
+    result = run_python(f"{LOAD_SETTINGS}; from django.conf import settings as s; print(s.DEBUG)", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    secret = var / "secret_key"
+    assert secret.exists()
+    assert secret.stat().st_mode & 0o077 == 0  # readable by its owner only
