@@ -1,6 +1,9 @@
 """Fixtures shared by the whole suite."""
 
 import pytest
+from django.conf import settings
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from tests.factories import (
     PASSWORD,
@@ -46,12 +49,25 @@ def coordinator(db):
 
 
 @pytest.fixture
-def editor(db):
+def wagtail_home(db):
+    """Wagtail's root and home page, which its admin needs.
+
+    Migrations create them, but live-server tests empty every table when they finish.
+    """
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    home = root.get_children().first() or root.add_child(instance=Page(title="Home", slug="home"))
+    Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": home})
+    return home
+
+
+@pytest.fixture
+def editor(db, wagtail_home):
     return EditorFactory()
 
 
 @pytest.fixture
-def admin_user(db):
+def admin_user(db, wagtail_home):
     return AdminFactory()
 
 
