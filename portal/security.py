@@ -36,9 +36,7 @@ class SecurityHeadersMiddleware:
         # Only the people the admin is for get its looser policy: anyone else who lands on an
         # /admin/ address is shown a portal page (a 403, a redirect) under the strict one.
         user = getattr(request, "user", None)
-        return (
-            request.path.startswith(WAGTAIL_ADMIN_PREFIX) and user is not None and can_use_wagtail_admin(user)
-        )
+        return request.path.startswith(WAGTAIL_ADMIN_PREFIX) and user is not None and can_use_wagtail_admin(user)
 
 
 class NoStoreMiddleware:

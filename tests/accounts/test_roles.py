@@ -72,9 +72,7 @@ def test_members_cannot_be_made_through_the_staff_service():
     ("fixture_name", "may_use_admin"),
     [("member", False), ("worker", False), ("coordinator", False), ("editor", True), ("admin_user", True)],
 )
-def test_role_backend_grants_wagtail_admin_access_only_to_editors_and_admins(
-    request, fixture_name, may_use_admin
-):
+def test_role_backend_grants_wagtail_admin_access_only_to_editors_and_admins(request, fixture_name, may_use_admin):
     user = request.getfixturevalue(fixture_name)
     # Not a superuser, so the answer comes from the role alone.
     user.is_superuser = False
@@ -150,9 +148,7 @@ def test_passwords_are_hashed_with_argon2(member):
 
 def test_a_signed_up_members_password_is_hashed_with_argon2(client):
     password = "a-long-passphrase-9"
-    client.post(
-        "/accounts/signup/", {"email": "new@example.org", "password1": password, "password2": password}
-    )
+    client.post("/accounts/signup/", {"email": "new@example.org", "password1": password, "password2": password})
 
     user = User.objects.get(email="new@example.org")
     assert user.password.startswith("argon2$")

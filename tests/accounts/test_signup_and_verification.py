@@ -42,9 +42,7 @@ def test_sign_up_does_not_sign_in_before_verification(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_following_the_link_verifies_signs_in_and_shows_before_you_start_once(
-    client, mailoutbox, link_in, sign_in
-):
+def test_following_the_link_verifies_signs_in_and_shows_before_you_start_once(client, mailoutbox, link_in, sign_in):
     sign_up(client)
     confirm_path = link_in(mailoutbox[0])
 

@@ -173,9 +173,7 @@ def watch_page():
         page.add_init_script(CSP_LISTENER)
         page.on(
             "console",
-            lambda message: (
-                problems.append(message.text) if "Content Security Policy" in message.text else None
-            ),
+            lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None,
         )
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         return problems

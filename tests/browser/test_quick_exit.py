@@ -238,9 +238,7 @@ setInterval(function () {
 """
 
 
-def test_page_is_hidden_and_retitled_before_the_neutral_site_arrives(
-    page, signed_in_member, live_server, neutral_url
-):
+def test_page_is_hidden_and_retitled_before_the_neutral_site_arrives(page, signed_in_member, live_server, neutral_url):
     reports = []
     page.on(
         "console",
@@ -285,9 +283,7 @@ def test_page_is_hidden_and_retitled_before_the_neutral_site_arrives(
     expect_on_neutral_site(page, neutral_url)
 
 
-def test_exit_endpoint_answers_with_clear_site_data(
-    page, context, signed_in_member, live_server, session_cookie
-):
+def test_exit_endpoint_answers_with_clear_site_data(page, context, signed_in_member, live_server, session_cookie):
     assert session_cookie(context) is not None
 
     with page.expect_response(lambda response: response.url == f"{live_server.url}/exit/") as exit_info:
@@ -378,9 +374,7 @@ def test_idle_warning_appears_and_stay_signed_in_hides_it(page, settings, sign_i
     expect(page.get_by_text(member.email)).to_have_count(0)
 
 
-def test_stay_signed_in_after_the_server_ended_the_session_shows_sign_in(
-    page, settings, sign_in, live_server
-):
+def test_stay_signed_in_after_the_server_ended_the_session_shows_sign_in(page, settings, sign_in, live_server):
     settings.SESSION_IDLE_TIMEOUT = 60
     settings.SESSION_IDLE_WARNING = 59  # the page warns after 1 s and would reload after 61 s
     member = MemberFactory()

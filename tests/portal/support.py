@@ -59,9 +59,7 @@ def _route_part(pattern) -> tuple[str, bool]:
 
 def all_routes() -> list[tuple[str, str | None, bool]]:
     """Every route of the project as ("/path/", name, has_parameters)."""
-    return [
-        ("/" + route, name, parameters) for route, name, parameters in _routes(get_resolver().url_patterns)
-    ]
+    return [("/" + route, name, parameters) for route, name, parameters in _routes(get_resolver().url_patterns)]
 
 
 def portal_routes() -> list[tuple[str, str | None, bool]]:
@@ -150,9 +148,7 @@ def content_security_policy(response) -> dict[str, list[str]]:
     return directives
 
 
-def run_python(
-    code: str, *, env: dict[str, str], cwd: Path = BASE_DIR, args=()
-) -> subprocess.CompletedProcess:
+def run_python(code: str, *, env: dict[str, str], cwd: Path = BASE_DIR, args=()) -> subprocess.CompletedProcess:
     """Run Python in a fresh process whose environment holds only what the test gives it."""
     base = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "SYSTEMROOT") if name in os.environ}
     return subprocess.run(

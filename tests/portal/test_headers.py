@@ -112,9 +112,7 @@ def test_wagtail_admin_gets_its_looser_policy_and_nothing_else(client, editor):
     assert_locked_down(response)
 
 
-@pytest.mark.parametrize(
-    "path", ["/home/", "/accounts/email/", "/administrator/", "/adminx/", NOT_FOUND_PATH]
-)
+@pytest.mark.parametrize("path", ["/home/", "/accounts/email/", "/administrator/", "/adminx/", NOT_FOUND_PATH])
 def test_editor_gets_the_strict_policy_outside_the_wagtail_admin(client, editor, path):
     client.force_login(editor)
 

@@ -78,9 +78,7 @@ def test_cookies_are_secure_in_production(tmp_path):
 
 def test_development_cookies_are_not_marked_secure(tmp_path):
     # The same check in development proves the production one is not vacuous.
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE)"
-    )
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE)"
 
     result = run_python(
         code,

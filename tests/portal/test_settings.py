@@ -48,9 +48,7 @@ def test_production_with_empty_secrets_is_refused_too(tmp_path):
 
 
 def test_production_passes_the_deployment_checks(tmp_path):
-    result = run_python(
-        "", env=production_env(tmp_path), args=[str(BASE_DIR / "manage.py"), "check", "--deploy"]
-    )
+    result = run_python("", env=production_env(tmp_path), args=[str(BASE_DIR / "manage.py"), "check", "--deploy"])
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."

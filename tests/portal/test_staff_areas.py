@@ -37,9 +37,7 @@ def test_wagtail_admin_is_for_editors_and_admins(client, request, role):
 
 
 @pytest.mark.parametrize("role", sorted(set(ROLES) - WAGTAIL_ADMIN_ROLES))
-@pytest.mark.parametrize(
-    "path", ["/admin/pages/", "/admin/images/", "/admin/snippets/", "/admin/api/main/pages/"]
-)
+@pytest.mark.parametrize("path", ["/admin/pages/", "/admin/images/", "/admin/snippets/", "/admin/api/main/pages/"])
 def test_wagtail_admin_is_closed_beyond_its_front_page_too(client, request, role, path):
     client.force_login(request.getfixturevalue(role))
 
@@ -76,9 +74,7 @@ def test_deactivated_editor_is_signed_out_of_the_wagtail_admin(client, editor):
     assert response["Location"] == "/accounts/login/?next=/admin/"
 
 
-@pytest.mark.parametrize(
-    "path", ["/admin/", "/admin/pages/", "/django-admin/", "/django-admin/accounts/user/"]
-)
+@pytest.mark.parametrize("path", ["/admin/", "/admin/pages/", "/django-admin/", "/django-admin/accounts/user/"])
 def test_anonymous_visitors_are_sent_to_the_portal_sign_in(client, db, path):
     response = client.get(path)
 

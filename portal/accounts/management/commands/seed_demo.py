@@ -47,7 +47,5 @@ class Command(BaseCommand):
             )
             user.set_password(password)
             user.save(update_fields=["password"])
-            EmailAddress.objects.update_or_create(
-                user=user, email=email, defaults={"verified": True, "primary": True}
-            )
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             self.stdout.write(f"  {role.label:<16} {email}")
