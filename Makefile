@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help install run test lint format check clean
+.PHONY: help install run test lint format check bench clean
 
 help:
 	@echo "make run      set everything up and serve on http://127.0.0.1:$(PORT) with demo accounts"
@@ -17,6 +17,7 @@ help:
 	@echo "make install  create .venv and install the portal with its test tools"
 	@echo "make lint     ruff check and format check"
 	@echo "make check    migrations up to date, and check --deploy under production settings"
+	@echo "make bench    benchmarks (encryption speed and memory)"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.13 (or 3.12) is needed and was not found. Install python3.13 and run make again." >&2; exit 1; fi
@@ -52,6 +53,9 @@ check: install
 	PORTAL_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		ALLOWED_HOSTS=portal.example DATABASE_URL="$${DATABASE_URL:-sqlite:///$$(mktemp -d)/check.sqlite3}" \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
+from portal import crypto
 from portal.accounts.permissions import can_use_wagtail_admin
 
 WAGTAIL_ADMIN_PREFIX = "/admin/"
@@ -90,3 +91,14 @@ class SessionTimeoutMiddleware:
             messages.info(request, f"{reason} Please sign in again to carry on.")
             return redirect(reverse("account_login"))
         return self.get_response(request)
+
+
+class KeyScopeMiddleware:
+    """Each member's data key is unwrapped at most once per request, and forgotten after it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with crypto.key_scope():
+            return self.get_response(request)

@@ -4,6 +4,7 @@ Development gets safe throwaway defaults (SQLite and secrets under ``var/``);
 production refuses to start until every secret is supplied.
 """
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -22,9 +23,17 @@ if PORTAL_ENV not in {"development", "production"}:
 PRODUCTION = PORTAL_ENV == "production"
 
 # Production secrets: all are listed in one message so an operator fixes them in one go.
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+# Each entry is satisfied by any one of its variables.
+REQUIRED_IN_PRODUCTION = (
+    ("SECRET_KEY",),
+    ("DATABASE_URL",),
+    ("ALLOWED_HOSTS",),
+    ("PORTAL_MASTER_KEYS", "PORTAL_MASTER_KEYS_FILE"),
+)
+if os.environ.get("PORTAL_FILE_STORAGE") == "s3":
+    REQUIRED_IN_PRODUCTION += (("S3_BUCKET",),)
 if PRODUCTION:
-    missing = [name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name)]
+    missing = [" or ".join(names) for names in REQUIRED_IN_PRODUCTION if not any(os.environ.get(n) for n in names)]
     if missing:
         raise ImproperlyConfigured(
             "The portal will not start in production without these environment "
@@ -43,19 +52,39 @@ def _env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def _development_secret(filename: str) -> str:
+def _development_secret(filename: str, make=lambda: secrets.token_urlsafe(50)) -> str:
     """A throwaway secret kept in var/ so development sessions survive restarts."""
     path = VAR_DIR / filename
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Created readable by its owner only, from the first byte.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as secret_file:
+            secret_file.write(make())
     return path.read_text().strip()
+
+
+def _master_keys() -> str:
+    """The master keys as ``id:base64key`` pairs, newest first (parsed by portal.crypto)."""
+    if os.environ.get("PORTAL_MASTER_KEYS"):
+        return os.environ["PORTAL_MASTER_KEYS"]
+    if path := os.environ.get("PORTAL_MASTER_KEYS_FILE"):
+        try:
+            return Path(path).read_text()
+        except OSError as error:
+            raise ImproperlyConfigured(f"PORTAL_MASTER_KEYS_FILE cannot be read: {error.strerror}.") from None
+    return _development_secret(
+        "master_keys",
+        lambda: f"dev-{secrets.token_hex(4)}:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+    )
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret("secret_key")
 DEBUG = _env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
+
+# Keys that wrap every member's data key. Kept outside the database, and backed up apart
+# from it (docs/encryption.md).
+PORTAL_MASTER_KEYS = _master_keys()
 
 # A neutral name: it is what a person looking over the member's shoulder sees in the tab.
 SITE_NAME = os.environ.get("SITE_NAME", "Daybook")
@@ -107,6 +136,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.security.SessionTimeoutMiddleware",
+    "portal.security.KeyScopeMiddleware",
     "portal.security.NoStoreMiddleware",
     "portal.accounts.middleware.StaffAreaMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -170,6 +200,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
+# A member's request to delete their account waits this long; signing in cancels it.
+ACCOUNT_DELETION_GRACE = timedelta(days=int(os.environ.get("ACCOUNT_DELETION_GRACE_DAYS", "14")))
 
 ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "portal.accounts.forms.SignupForm"}
@@ -284,6 +316,37 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static_collected"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Members' files are encrypted (portal.fields) before they reach this storage, under random
+# names: the local disk by default, an S3-compatible bucket with PORTAL_FILE_STORAGE=s3.
+if os.environ.get("PORTAL_FILE_STORAGE", "local") == "s3":
+    ENCRYPTED_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("S3_PREFIX", "encrypted"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,  # never a public URL, even if one were asked for
+        },
+    }
+else:
+    ENCRYPTED_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": Path(os.environ.get("ENCRYPTED_FILES_ROOT", VAR_DIR / "encrypted")),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "encrypted": ENCRYPTED_STORAGE,
+}
 
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("help/using-this-site/", views.using_this_site, name="using_this_site"),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("session/keep-alive/", views.keep_alive, name="keep_alive"),
+    path("accounts/settings/", account_views.account_settings, name="account_settings"),
+    path("accounts/delete/", account_views.account_delete, name="account_delete"),
     path("accounts/", include("allauth.urls")),
     # Both admins sign in through the portal's own sign-in page, never their own.
     path("admin/login/", account_views.staff_login_redirect, name="wagtail_login_redirect"),

@@ -5,6 +5,7 @@ from django.conf import settings
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
+from portal import crypto
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -14,12 +15,23 @@ from tests.factories import (
     WorkerFactory,
 )
 
+TEST_MASTER_KEYS = crypto.new_master_key_line("test-master")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path):
-    """SMS go to memory (Django already sends email there) and files stay out of the checkout."""
+    """SMS go to memory (Django already sends email there), files stay out of the checkout,
+    and a master key of the test's own is used."""
     settings.SMS_BACKEND = "portal.sms.MemoryBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "encrypted": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "encrypted"},
+        },
+    }
+    settings.PORTAL_MASTER_KEYS = TEST_MASTER_KEYS
     settings.QUICK_EXIT_URL = "https://weather.example/"
 
 

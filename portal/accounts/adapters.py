@@ -1,10 +1,13 @@
-"""How allauth behaves here: neutral emails, members only at sign-up, the first-use page."""
+"""How allauth behaves here: neutral emails, members only at sign-up, the first-use page,
+and signing in cancelling a pending account deletion."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib import messages
 from django.urls import reverse
 
 from .models import Role
+from .services import account_deletion_cancel
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,6 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user.role = Role.MEMBER
         user.organisation = None
         return super().save_user(request, user, form, commit=commit)
+
+    def login(self, request, user):
+        super().login(request, user)
+        if account_deletion_cancel(user=user):
+            messages.info(request, "You signed in, so your account will not be deleted. Nothing was removed.")
 
     def get_login_redirect_url(self, request):
         user = request.user

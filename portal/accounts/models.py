@@ -1,5 +1,6 @@
 """People who use the portal, the role each plays, and the organisations staff belong to."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -67,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
     # When the member read the "before you start" page; until then it is shown first.
     before_you_start_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the member asked for their account to be deleted; signing in before the grace
+    # period ends cancels it (portal.accounts.services).
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -98,3 +102,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_member(self) -> bool:
         return self.role == Role.MEMBER
+
+    @property
+    def deletion_due_at(self):
+        if self.deletion_requested_at is None:
+            return None
+        return self.deletion_requested_at + settings.ACCOUNT_DELETION_GRACE

@@ -6,14 +6,15 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.factories import MemberFactory
+from tests.factories import PASSWORD, MemberFactory
 
 VIEWPORTS = {
     "1280x800": {"width": 1280, "height": 800},
     "320x640": {"width": 320, "height": 640},
 }
 
-# path -> who is looking: None (anonymous), "member", or "new member" (not yet seen /start/)
+# path -> who is looking: None (anonymous), "member", "new member" (not yet seen /start/), or
+# "reauthenticated member" (has just given their password again)
 PAGES = {
     "/": None,
     "/accounts/login/": None,
@@ -21,6 +22,9 @@ PAGES = {
     "/help/using-this-site/": None,
     "/home/": "member",
     "/start/": "new member",
+    "/accounts/settings/": "member",
+    "/accounts/reauthenticate/": "member",
+    "/accounts/delete/": "reauthenticated member",
 }
 
 
@@ -51,6 +55,12 @@ def test_page_has_no_axe_violations(new_context, sign_in, live_server, assert_no
     who = PAGES[path]
     if who == "member":
         sign_in(page, MemberFactory())
+    elif who == "reauthenticated member":
+        sign_in(page, MemberFactory())
+        page.goto(path)
+        page.locator('main [name="password"]').fill(PASSWORD)
+        with page.expect_navigation():
+            page.locator('main button[type="submit"]').click()
     elif who == "new member":
         # A first sign-in is sent to "before you start" before anything else.
         sign_in(page, MemberFactory(before_you_start_seen_at=None))

@@ -10,6 +10,8 @@ from pathlib import Path
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from portal import crypto
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 # Staff areas have their own tests (and the Wagtail admin its own, looser policy); the
@@ -170,6 +172,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SECRET_KEY": "test-only-" + "k3y-0f-f1fty-ch4rs-and-m4ny-un1que-0n3s-" * 2,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "ALLOWED_HOSTS": "portal.example",
+        "PORTAL_MASTER_KEYS": crypto.new_master_key_line("mk-test"),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.update(overrides)

@@ -5,10 +5,28 @@ Each test runs Django in a fresh process with only the environment it gives, as 
 
 import pytest
 
-from tests.portal.support import BASE_DIR, production_env, run_python
+from portal import crypto
+from tests.portal import support
+from tests.portal.support import BASE_DIR, run_python
 
-REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+# What the refusal names for each requirement, and the variables any one of which meets it.
+REQUIRED = {
+    "SECRET_KEY": ("SECRET_KEY",),
+    "DATABASE_URL": ("DATABASE_URL",),
+    "ALLOWED_HOSTS": ("ALLOWED_HOSTS",),
+    "PORTAL_MASTER_KEYS or PORTAL_MASTER_KEYS_FILE": ("PORTAL_MASTER_KEYS", "PORTAL_MASTER_KEYS_FILE"),
+}
 LOAD_SETTINGS = "import django; django.setup()"
+MASTER_KEYS = crypto.new_master_key_line("mk-test")
+
+
+def production_env(tmp_path, **overrides):
+    """A complete production environment, master key included."""
+    return support.production_env(tmp_path, **{"PORTAL_MASTER_KEYS": MASTER_KEYS, **overrides})
+
+
+def _without(*requirements: str) -> dict[str, None]:
+    return {variable: None for requirement in requirements for variable in REQUIRED[requirement]}
 
 
 def _refusal(result) -> str:
@@ -19,7 +37,7 @@ def _refusal(result) -> str:
 
 
 def test_production_without_any_secret_names_all_of_them_at_once(tmp_path):
-    env = production_env(tmp_path, **dict.fromkeys(REQUIRED))
+    env = production_env(tmp_path, **_without(*REQUIRED))
 
     result = run_python(LOAD_SETTINGS, env=env)
 
@@ -31,7 +49,7 @@ def test_production_without_any_secret_names_all_of_them_at_once(tmp_path):
 
 @pytest.mark.parametrize("missing", REQUIRED)
 def test_production_names_exactly_the_missing_secret(tmp_path, missing):
-    result = run_python(LOAD_SETTINGS, env=production_env(tmp_path, **{missing: None}))
+    result = run_python(LOAD_SETTINGS, env=production_env(tmp_path, **_without(missing)))
 
     assert result.returncode != 0
     message = _refusal(result)
