@@ -52,6 +52,7 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	PORTAL_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		PORTAL_MASTER_KEYS="check:$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
+		PORTAL_SIGNING_KEY="$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 		ALLOWED_HOSTS=portal.example DATABASE_URL="$${DATABASE_URL:-sqlite:///$$(mktemp -d)/check.sqlite3}" \
 		$(PY) manage.py check --deploy --fail-level WARNING
 

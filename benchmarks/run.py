@@ -91,6 +91,37 @@ def bench_files(member, size_mib: int = 100) -> None:
     )
 
 
+def bench_diary(member) -> None:
+    """Incident saves per second, and timeline pages per second beside a bare Django view."""
+    from django.test import Client, override_settings
+    from django.utils import timezone
+
+    from evidence_log.services import IncidentData, incident_record
+
+    def save():
+        data = IncidentData(
+            what_happened="Parked outside again, engine running, for about twenty minutes.",
+            occurred_at=timezone.now(),
+            behaviours=["following"],
+            location="Outside home",
+        )
+        with crypto.key_scope():
+            incident_record(member=member, data=data)
+
+    seconds = timed(save, 50)
+    print(f"incident save (one version, hash chain, encryption): {1 / seconds:8.0f} /s ({seconds * 1e3:.1f} ms)")
+    while member.diary_entries.count() < 500:
+        save()
+
+    client = Client()
+    client.force_login(member)
+    with override_settings(ROOT_URLCONF="benchmarks.urls", ALLOWED_HOSTS=["testserver"]):
+        for label, path in (("bare Django view", "/bench/bare/"), ("diary timeline, 500 entries", "/notes/")):
+            assert client.get(path).status_code == 200
+            seconds = timed(lambda path=path: client.get(path), 20)
+            print(f"{label + ' (signed in, full middleware)':<55} {1 / seconds:8.0f} pages/s ({seconds * 1e3:.1f} ms)")
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     member = User.objects.create_user("bench@example.org", "bench-password-123")
@@ -98,6 +129,7 @@ def main() -> None:
     try:
         bench_values(member)
         bench_files(member)
+        bench_diary(member)
     finally:
         shutil.rmtree(WORKDIR, ignore_errors=True)
 

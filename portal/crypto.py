@@ -413,3 +413,63 @@ def decrypt_file(stream: IO[bytes], *, owner_id, aad: bytes) -> Iterator[bytes]:
             return
         yield chunk
         index += 1
+
+
+# --- Signing ------------------------------------------------------------------------------
+
+SIGNING_KEY_SIZE = 32  # a raw Ed25519 private key
+
+
+class SignatureError(CryptoError):
+    """A signature or public key is malformed, or the signature does not match."""
+
+
+def signing_private_key():
+    """The server's Ed25519 key, from PORTAL_SIGNING_KEY (base64 of the raw 32 bytes)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        raw = base64.b64decode(settings.PORTAL_SIGNING_KEY.strip(), validate=True)
+    except (AttributeError, binascii.Error):
+        raise KeyConfigurationError("PORTAL_SIGNING_KEY is not valid base64.") from None
+    if len(raw) != SIGNING_KEY_SIZE:
+        raise KeyConfigurationError(
+            f"PORTAL_SIGNING_KEY is {len(raw)} bytes long; it must be {SIGNING_KEY_SIZE} bytes (a raw Ed25519 key)."
+        )
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def new_signing_key() -> str:
+    """A fresh signing key, base64-encoded, for PORTAL_SIGNING_KEY."""
+    return base64.b64encode(os.urandom(SIGNING_KEY_SIZE)).decode()
+
+
+def sign(data: bytes) -> bytes:
+    """An Ed25519 signature of ``data`` by the server's signing key."""
+    return signing_private_key().sign(data)
+
+
+def public_key_b64() -> str:
+    """The server's public verification key: base64 of the raw 32 bytes."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    raw = signing_private_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def public_key_fingerprint(public_key: str) -> str:
+    """SHA-256 of the raw public key, in hex: short enough to read out over the phone."""
+    return hashlib.sha256(base64.b64decode(public_key)).hexdigest()
+
+
+def verify_signature(public_key: str, data: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is a valid Ed25519 signature of ``data`` by ``public_key`` (base64)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key, validate=True))
+        key.verify(signature, data)
+    except (InvalidSignature, ValueError, binascii.Error):
+        return False
+    return True

@@ -29,6 +29,7 @@ REQUIRED_IN_PRODUCTION = (
     ("DATABASE_URL",),
     ("ALLOWED_HOSTS",),
     ("PORTAL_MASTER_KEYS", "PORTAL_MASTER_KEYS_FILE"),
+    ("PORTAL_SIGNING_KEY",),
 )
 if os.environ.get("PORTAL_FILE_STORAGE") == "s3":
     REQUIRED_IN_PRODUCTION += (("S3_BUCKET",),)
@@ -85,6 +86,11 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,loca
 # Keys that wrap every member's data key. Kept outside the database, and backed up apart
 # from it (docs/encryption.md).
 PORTAL_MASTER_KEYS = _master_keys()
+# Ed25519 key (base64 of the raw 32 bytes) that signs export bundles, so police and courts can
+# check they came from the portal unchanged (docs/verifying-evidence.md).
+PORTAL_SIGNING_KEY = os.environ.get("PORTAL_SIGNING_KEY") or _development_secret(
+    "signing_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+)
 
 # A neutral name: it is what a person looking over the member's shoulder sees in the tab.
 SITE_NAME = os.environ.get("SITE_NAME", "Daybook")
@@ -108,6 +114,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "axes",
+    "django_tasks_db",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -202,6 +209,8 @@ CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 # A member's request to delete their account waits this long; signing in cancels it.
 ACCOUNT_DELETION_GRACE = timedelta(days=int(os.environ.get("ACCOUNT_DELETION_GRACE_DAYS", "14")))
+# Largest diary attachment accepted (per file): a phone video of a few minutes fits.
+DIARY_MAX_UPLOAD_BYTES = int(os.environ.get("DIARY_MAX_UPLOAD_MB", "50")) * 1024 * 1024
 
 ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "portal.accounts.forms.SignupForm"}
@@ -307,6 +316,18 @@ else:
     # Development prints emails (verification links included) to the console.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
+
+# --- Background tasks -------------------------------------------------------------------
+# Production queues work in the database (run `manage.py db_worker`); development runs it
+# at once, so `make run` needs no worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks_db.DatabaseBackend" if PRODUCTION else "django.tasks.backends.immediate.ImmediateBackend",
+        )
+    }
+}
 
 # --- SMS ------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "portal.sms.ConsoleBackend")

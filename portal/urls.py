@@ -18,6 +18,8 @@ urlpatterns = [
     path("help/using-this-site/", views.using_this_site, name="using_this_site"),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("session/keep-alive/", views.keep_alive, name="keep_alive"),
+    # Not "diary/": an address in the browser history must not say what the site is for.
+    path("notes/", include("evidence_log.urls")),
     path("accounts/settings/", account_views.account_settings, name="account_settings"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
     path("accounts/", include("allauth.urls")),

@@ -24,6 +24,7 @@ PAGES = {
     "/start/": "new member",
     "/accounts/settings/": "member",
     "/accounts/reauthenticate/": "member",
+    "/notes/download/": "member",
     "/accounts/delete/": "reauthenticated member",
 }
 

@@ -173,6 +173,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "ALLOWED_HOSTS": "portal.example",
         "PORTAL_MASTER_KEYS": crypto.new_master_key_line("mk-test"),
+        "PORTAL_SIGNING_KEY": crypto.new_signing_key(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.update(overrides)

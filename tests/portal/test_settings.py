@@ -15,6 +15,7 @@ REQUIRED = {
     "DATABASE_URL": ("DATABASE_URL",),
     "ALLOWED_HOSTS": ("ALLOWED_HOSTS",),
     "PORTAL_MASTER_KEYS or PORTAL_MASTER_KEYS_FILE": ("PORTAL_MASTER_KEYS", "PORTAL_MASTER_KEYS_FILE"),
+    "PORTAL_SIGNING_KEY": ("PORTAL_SIGNING_KEY",),
 }
 LOAD_SETTINGS = "import django; django.setup()"
 MASTER_KEYS = crypto.new_master_key_line("mk-test")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from evidence_log.demo import demo_diary_create
 from portal.accounts.models import Organisation, Role, User
 
 DEMO_ORGANISATION = "Demo Support Service"
@@ -49,3 +50,5 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             self.stdout.write(f"  {role.label:<16} {email}")
+            if role == Role.MEMBER:
+                demo_diary_create(member=user)

@@ -1,0 +1,64 @@
+"""Exporting the diary as an evidence bundle: choose dates, wait, download within a day."""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.fields import open_file
+
+from . import services
+from .models import Entry, ExportRequest, ExportStatus
+from .permissions import diary_member_required, export_for_download
+
+
+class ExportForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            raise forms.ValidationError("The 'To' date is before the 'From' date. Check the dates and try again.")
+        return cleaned
+
+
+@diary_member_required
+@require_http_methods(["GET", "POST"])
+def export(request):
+    if request.method == "POST":
+        form = ExportForm(request.POST)
+        if form.is_valid():
+            services.export_request(member=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            messages.info(request, "Your download is being prepared. It stays here for 24 hours once it is ready.")
+            return redirect("diary:export")
+    else:
+        first = Entry.objects.for_member(request.user).active().order_by("occurred_at").first()
+        today = timezone.localdate()
+        start = timezone.localdate(first.occurred_at) if first else today - timedelta(days=90)
+        form = ExportForm(initial={"start": start, "end": today})
+    exports = ExportRequest.objects.filter(member=request.user)[:10]
+    waiting = any(e.status in (ExportStatus.PENDING, ExportStatus.RUNNING) for e in exports)
+    return render(
+        request,
+        "evidence_log/export.html",
+        {"section": "Download", "form": form, "exports": exports, "waiting": waiting, "now": timezone.now()},
+    )
+
+
+@diary_member_required
+@require_GET
+def export_download(request, export_id):
+    export = export_for_download(request.user, export_id)
+    response = StreamingHttpResponse(open_file(export, "bundle"), content_type="application/zip")
+    response["Content-Length"] = str(export.size)
+    name = f"{settings.SITE_NAME.lower()}-{export.start:%Y%m%d}-{export.end:%Y%m%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

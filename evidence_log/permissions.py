@@ -1,0 +1,88 @@
+"""Who may see and change which diary entry. The one place these rules live.
+
+Only the member who wrote an entry may see it, for now; everyone else is told it does not
+exist (404), so an address reveals nothing about whether an entry is behind it.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+
+from .models import Attachment, Entry
+
+
+def can_keep_diary(user) -> bool:
+    return user.is_authenticated and user.is_active and user.is_member
+
+
+def can_view_entry(user, entry: Entry) -> bool:
+    return can_keep_diary(user) and entry.member_id == user.pk and entry.destroyed_at is None
+
+
+def can_change_entry(user, entry: Entry) -> bool:
+    return can_view_entry(user, entry) and entry.deleted_at is None
+
+
+def can_view_attachment(user, attachment: Attachment) -> bool:
+    return can_view_entry(user, attachment.entry)
+
+
+def diary_member_required(view):
+    """Anonymous visitors go to sign-in; anyone who is not a member gets a 404."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not can_keep_diary(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def entry_for_viewing(user, entry_id) -> Entry:
+    """The member's own entry (active or recently deleted), or 404."""
+    entry = Entry.objects.for_member(user).select_related("current_version").filter(pk=entry_id).first()
+    if entry is None or not can_view_entry(user, entry):
+        raise Http404
+    return entry
+
+
+def entry_for_changing(user, entry_id) -> Entry:
+    """The member's own active entry, or 404."""
+    entry = entry_for_viewing(user, entry_id)
+    if not can_change_entry(user, entry):
+        raise Http404
+    return entry
+
+
+def deleted_entry_for_owner(user, entry_id) -> Entry:
+    """The member's own entry in "recently deleted", or 404."""
+    entry = entry_for_viewing(user, entry_id)
+    if entry.deleted_at is None:
+        raise Http404
+    return entry
+
+
+def attachment_for_viewing(user, attachment_id) -> Attachment:
+    attachment = (
+        Attachment.objects.filter(entry__in=Entry.objects.for_member(user), pk=attachment_id)
+        .select_related("entry")
+        .first()
+    )
+    if attachment is None or not can_view_attachment(user, attachment):
+        raise Http404
+    return attachment
+
+
+def export_for_download(user, export_id):
+    """The member's own finished, unexpired bundle, or 404."""
+    from .models import ExportRequest
+
+    export = ExportRequest.objects.filter(member=user, pk=export_id).first() if can_keep_diary(user) else None
+    if export is None or not export.downloadable:
+        raise Http404
+    return export

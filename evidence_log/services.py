@@ -1,0 +1,279 @@
+"""Writes to the diary. Every change appends a version to the member's hash chain."""
+
+import secrets
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.fields import delete_file, store_file
+
+from . import chain
+from .models import Attachment, Entry, EntryVersion, VersionKind
+
+RECENTLY_DELETED_DAYS = 30
+
+
+class Behaviour:
+    """Kinds of behaviour a member can tick; codes are stored, labels are shown."""
+
+    CHOICES = [
+        ("following", "Following or watching"),
+        ("turning_up", "Turning up at home, work or school"),
+        ("contact", "Unwanted calls, messages, letters or gifts"),
+        ("online", "Online or social media"),
+        ("threats", "Threats"),
+        ("damage", "Damage to property"),
+        ("third_parties", "Contacting family, friends or colleagues"),
+        ("tracking", "Tracking or monitoring devices"),
+        ("other", "Other"),
+    ]
+    CODES = {code for code, _label in CHOICES}
+    LABELS = dict(CHOICES)
+
+
+@dataclass(frozen=True)
+class IncidentData:
+    """What a member records about one incident. Only ``what_happened`` is required."""
+
+    what_happened: str
+    occurred_at: datetime
+    occurred_approximately: bool = False
+    behaviours: list[str] = field(default_factory=list)
+    location: str = ""
+    exact_words: str = ""
+    sender: str = ""
+    vehicle: str = ""
+    witnesses: str = ""
+    children_present: bool = False
+    effect: str = ""
+    reported_to_police: bool = False
+    crime_reference: str = ""
+    officer: str = ""
+
+    def __post_init__(self):
+        if not self.what_happened.strip():
+            raise ValueError("Say what happened.")
+        unknown = set(self.behaviours) - Behaviour.CODES
+        if unknown:
+            raise ValueError(f"Unknown kinds of behaviour: {', '.join(sorted(unknown))}.")
+
+    def as_content(self) -> dict:
+        content = asdict(self)
+        content["occurred_at"] = self.occurred_at.isoformat()
+        content["behaviours"] = sorted(self.behaviours)
+        return content
+
+    @classmethod
+    def from_content(cls, content: dict) -> "IncidentData":
+        values = {name: content[name] for name in cls.__dataclass_fields__ if name in content}
+        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+        return cls(**values)
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.UTC).isoformat(timespec="microseconds")
+
+
+def _append_version(*, entry: Entry, kind: str, content: dict | None) -> EntryVersion:
+    """Add the next link to the member's chain. Callers hold the member's chain lock."""
+    head = EntryVersion.objects.filter(member_id=entry.member_id).order_by("-sequence").first()
+    sequence = head.sequence + 1 if head else 1
+    previous_hash = head.hash if head else chain.GENESIS
+    number = EntryVersion.objects.filter(entry=entry).count() + 1
+    recorded_at = timezone.now()
+    if content is not None:
+        content = {**content, chain.SALT_KEY: secrets.token_hex(16)}
+        digest = chain.content_digest(content)
+    else:
+        digest = ""
+    attachment_hashes = sorted(entry.attachments.values_list("sha256", flat=True))
+    header = chain.version_header(
+        entry_id=str(entry.id),
+        number=number,
+        sequence=sequence,
+        kind=kind,
+        recorded_at=_timestamp(recorded_at),
+        content_digest=digest,
+        attachment_hashes=attachment_hashes,
+    )
+    version = EntryVersion.objects.create(
+        member_id=entry.member_id,
+        entry=entry,
+        sequence=sequence,
+        number=number,
+        kind=kind,
+        recorded_at=recorded_at,
+        content=content,
+        content_digest=digest,
+        attachment_hashes=attachment_hashes,
+        previous_hash=previous_hash,
+        hash=chain.version_hash(previous_hash, header),
+    )
+    entry.current_version = version
+    entry.save(update_fields=["current_version"])
+    return version
+
+
+def _lock_chain(member: User) -> None:
+    """One writer at a time per member's chain (other members are not held up)."""
+    User.objects.select_for_update().filter(pk=member.pk).first()
+
+
+@contextmanager
+def _files_removed_on_failure():
+    """Stored files whose rows never commit are deleted, so a failure leaves nothing behind."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            delete_file(name)
+        raise
+
+
+def incident_record(*, member: User, data: IncidentData, uploads: list = ()) -> EntryVersion:
+    """Record a new incident, with its attachments, as the first version of a new entry.
+
+    ``uploads`` are validated Django uploaded files (see forms.AttachmentsField).
+    """
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        _lock_chain(member)
+        entry = Entry.objects.create(member=member, occurred_at=data.occurred_at, behaviours=sorted(data.behaviours))
+        for upload in uploads:
+            stored.append(_attachment_store(entry=entry, upload=upload).file)
+        return _append_version(entry=entry, kind=VersionKind.CREATED, content=data.as_content())
+
+
+def incident_edit(*, entry: Entry, data: IncidentData, uploads: list = ()) -> EntryVersion:
+    """Record a changed account of an incident, and any added files, as a new version."""
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        _lock_chain(entry.member)
+        entry = Entry.objects.select_for_update().get(pk=entry.pk)
+        if entry.deleted_at or entry.destroyed_at:
+            raise ValueError("This entry has been deleted. Restore it before changing it.")
+        for upload in uploads:
+            stored.append(_attachment_store(entry=entry, upload=upload).file)
+        entry.occurred_at = data.occurred_at
+        entry.behaviours = sorted(data.behaviours)
+        entry.save(update_fields=["occurred_at", "behaviours"])
+        return _append_version(entry=entry, kind=VersionKind.EDITED, content=data.as_content())
+
+
+def _attachment_store(*, entry: Entry, upload) -> Attachment:
+    """Keep an uploaded file byte for byte, encrypted; its SHA-256 enters the chain."""
+    attachment = Attachment(
+        member_id=entry.member_id,
+        entry=entry,
+        content_type=upload.content_type,
+        original_name=upload.name or "",
+    )
+    upload.seek(0)
+    sealed = store_file(attachment, "file", upload)
+    attachment.size = sealed.size
+    attachment.sha256 = sealed.sha256
+    try:
+        attachment.save()
+    except BaseException:
+        delete_file(attachment.file)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def incident_delete(*, entry: Entry) -> EntryVersion:
+    """Move an entry to "recently deleted" (restorable for 30 days)."""
+    _lock_chain(entry.member)
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.deleted_at or entry.destroyed_at:
+        raise ValueError("This entry is already deleted.")
+    entry.deleted_at = timezone.now()
+    entry.save(update_fields=["deleted_at"])
+    return _append_version(entry=entry, kind=VersionKind.DELETED, content=entry.current_version.content)
+
+
+@transaction.atomic
+def incident_restore(*, entry: Entry) -> EntryVersion:
+    _lock_chain(entry.member)
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if not entry.deleted_at or entry.destroyed_at:
+        raise ValueError("Only a recently deleted entry can be restored.")
+    entry.deleted_at = None
+    entry.save(update_fields=["deleted_at"])
+    return _append_version(entry=entry, kind=VersionKind.RESTORED, content=entry.current_version.content)
+
+
+def incident_destroy(*, entry: Entry) -> EntryVersion:
+    """Destroy an entry's content and files for good, leaving a tombstone in the chain.
+
+    The versions stay as links (their hashes and digests), so the chain still verifies and
+    shows that something was removed, and when.
+    """
+    names = []
+    with transaction.atomic():
+        _lock_chain(entry.member)
+        entry = Entry.objects.select_for_update().get(pk=entry.pk)
+        if entry.destroyed_at:
+            raise ValueError("This entry has already been destroyed.")
+        names = list(entry.attachments.values_list("file", flat=True))
+        tombstone = _append_version(entry=entry, kind=VersionKind.DESTROYED, content=None)
+        entry.versions.update(content=None)
+        entry.attachments.all().delete()
+        entry.destroyed_at = timezone.now()
+        entry.save(update_fields=["destroyed_at"])
+    for name in names:
+        delete_file(name)
+    return tombstone
+
+
+def incidents_destroy_expired(*, now: datetime | None = None) -> int:
+    """Destroy entries that have been in "recently deleted" for more than 30 days."""
+    cutoff = (now or timezone.now()) - timedelta(days=RECENTLY_DELETED_DAYS)
+    expired = Entry.objects.filter(deleted_at__lte=cutoff, destroyed_at__isnull=True)
+    count = 0
+    for entry in expired.iterator():
+        incident_destroy(entry=entry)
+        count += 1
+    return count
+
+
+def export_request(*, member: User, start, end):
+    """Ask for an evidence bundle of the entries between two dates; it is built in the background."""
+    from .models import ExportRequest
+    from .tasks import export_build
+
+    if end < start:
+        raise ValueError("The end date is before the start date.")
+    export = ExportRequest.objects.create(member=member, start=start, end=end)
+    transaction.on_commit(lambda: export_build.enqueue(str(export.pk)))
+    return export
+
+
+def export_store(*, export, path, expires_at) -> None:
+    """Keep a finished bundle, encrypted under the member's key, until it expires."""
+    from .models import ExportStatus
+
+    with open(path, "rb") as bundle, _files_removed_on_failure() as stored:
+        sealed = store_file(export, "bundle", bundle)
+        stored.append(export.bundle)
+        export.size = sealed.size
+        export.status = ExportStatus.READY
+        export.expires_at = expires_at
+        export.save(update_fields=["bundle", "size", "status", "expires_at"])
+
+
+def exports_remove_expired(*, now: datetime | None = None) -> int:
+    """Delete finished bundles whose download link has expired."""
+    from .models import ExportRequest
+
+    expired = ExportRequest.objects.filter(expires_at__lte=now or timezone.now())
+    count = 0
+    for export in expired.iterator():
+        name = export.bundle
+        export.delete()
+        delete_file(name)
+        count += 1
+    return count

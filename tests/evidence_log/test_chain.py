@@ -1,0 +1,111 @@
+"""The hash chain: it verifies as recorded, and names the first link anyone changed."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from evidence_log import chain, services
+from evidence_log.models import EntryVersion
+
+
+def record(member, text):
+    data = services.IncidentData(what_happened=text, occurred_at=timezone.now() - timedelta(days=1))
+    return services.incident_record(member=member, data=data)
+
+
+def as_dicts(member):
+    """The member's chain as the verifier sees it (the same shape the export uses)."""
+    return [
+        {
+            "entry": str(v.entry_id),
+            "number": v.number,
+            "sequence": v.sequence,
+            "kind": v.kind,
+            "recorded_at": services._timestamp(v.recorded_at),
+            "content_digest": v.content_digest,
+            "attachments": list(v.attachment_hashes),
+            "previous_hash": v.previous_hash,
+            "hash": v.hash,
+            "content": v.content,
+        }
+        for v in EntryVersion.objects.filter(member=member).order_by("sequence")
+    ]
+
+
+@pytest.fixture
+def diary(member):
+    first = record(member, "Followed me from the station")
+    record(member, "Forty missed calls")
+    services.incident_edit(
+        entry=first.entry, data=services.IncidentData("Followed me from the station to work", first.entry.occurred_at)
+    )
+    return member, as_dicts(member)
+
+
+def test_a_recorded_chain_verifies(diary):
+    _member, versions = diary
+    assert len(versions) == 3
+    assert chain.verify(versions) is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda v: v["content"].update(what_happened="Something else"),
+        lambda v: v.update(recorded_at="2020-01-01T00:00:00.000000+00:00"),
+        lambda v: v.update(kind="deleted"),
+        lambda v: v.update(attachments=["0" * 64]),
+        lambda v: v.update(content_digest="0" * 64, content=None),
+        lambda v: v.update(number=7),
+    ],
+    ids=["content", "server time", "kind", "attachment hash", "digest", "number"],
+)
+def test_any_change_to_a_version_is_named(diary, change):
+    _member, versions = diary
+    change(versions[1])
+    broken = chain.verify(versions)
+    assert broken is not None
+    assert broken.sequence == 2
+    assert broken.entry == versions[1]["entry"]
+
+
+def test_a_version_removed_from_the_middle_is_named(diary):
+    _member, versions = diary
+    del versions[1]
+    broken = chain.verify(versions)
+    assert broken.sequence == 3
+    assert "missing or out of order" in broken.reason
+
+
+def test_reordered_versions_are_named(diary):
+    _member, versions = diary
+    versions[1], versions[2] = versions[2], versions[1]
+    assert chain.verify(versions) is not None
+
+
+def test_a_short_value_cannot_be_guessed_from_the_digest(member):
+    """The digest is keyed by a salt inside the encrypted content, so the same words digest differently."""
+    one = record(member, "Yes")
+    two = record(member, "Yes")
+    assert one.content_digest != two.content_digest
+    unsalted = chain.content_digest({**one.content, "_salt": "00" * 16})
+    assert unsalted != one.content_digest
+
+
+def test_a_destroyed_entry_leaves_a_chain_that_still_verifies(diary):
+    member, _versions = diary
+    entry = EntryVersion.objects.filter(member=member).first().entry
+    services.incident_destroy(entry=entry)
+    versions = as_dicts(member)
+    assert versions[-1]["kind"] == "destroyed"
+    assert chain.verify(versions) is None
+
+
+def test_rotating_the_members_key_does_not_change_the_chain(diary):
+    member, before = diary
+    call_command("rotate_member_key", member=member.pk)
+    after = as_dicts(member)
+    assert [v["hash"] for v in after] == [v["hash"] for v in before]
+    assert chain.verify(after) is None

@@ -1,0 +1,131 @@
+"""Export bundles: what the zip holds, for people (PDF) and machines (JSON), and what it leaves out."""
+
+import hashlib
+import zipfile
+from datetime import date
+
+import pytest
+
+from evidence_log import export
+from evidence_log.models import EntryVersion
+from evidence_log.services import IncidentData, incident_delete, incident_destroy, incident_edit
+from tests.evidence_log.conftest import png_bytes, read_document, record, upload
+from tests.evidence_log.pdf_text import page_count, pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _read(path, name) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name)
+
+
+def test_bundle_holds_the_signed_chain_a_readable_pdf_and_the_files(member, build):
+    photo = png_bytes()
+    first = record(
+        member,
+        "He waited outside the school gate.",
+        3,
+        uploads=[upload("gate.png", photo, "image/png"), upload("note.txt", b"a note", "text/plain")],
+        location="Elm Road",
+        behaviours=["following"],
+    )
+    incident_edit(
+        entry=first,
+        data=IncidentData(
+            what_happened="He waited outside the school gate for an hour.",
+            occurred_at=first.occurred_at,
+            location="Elm Road",
+            behaviours=["following", "turning_up"],
+            crime_reference="CR/123",
+        ),
+    )
+    record(member, "Five missed calls from a withheld number.", 20, sender="withheld")
+
+    path = build(member)
+
+    document = read_document(path)
+    signed = document["signed"]
+    assert signed["range"] == {"start": "2025-03-01", "end": "2025-03-31"}
+    assert signed["member"] == str(member.pk)
+    chain = document["chain"]
+    assert [link["sequence"] for link in chain] == [1, 2, 3]
+    assert signed["chain_head"]["hash"] == chain[-1]["hash"] == EntryVersion.objects.get(sequence=3).hash
+    assert all(link["content"]["what_happened"] for link in chain)
+    assert document["signature"]["algorithm"] == "Ed25519" and document["signature"]["value"]
+    assert len(document["entries"]) == 2
+    exported_first = next(entry for entry in document["entries"] if entry["id"] == str(first.id))
+    assert exported_first["versions"] == [1, 2]
+    files = {attachment["name"]: attachment for attachment in exported_first["attachments"]}
+    assert set(files) == {"gate.png", "note.txt"}
+    assert _read(path, files["gate.png"]["path"]) == photo
+    assert files["gate.png"]["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert _read(path, files["note.txt"]["path"]) == b"a note"
+
+    pdf = _read(path, "bundle.pdf")
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf)
+    assert signed["chain_head"]["hash"] in text
+    assert document["signature"]["value"] in text
+    assert "Number of entries: 2" in text
+    assert "He waited outside the school gate for an hour." in text
+    assert "CR/123" in text
+    assert "Versions: 2" in text
+    assert files["gate.png"]["sha256"] in text and files["note.txt"]["sha256"] in text
+    assert b"/Subtype /Image" in pdf  # the photo is drawn, not just listed
+    assert page_count(pdf) >= 3  # the cover, then a page per entry
+
+
+def test_entries_outside_the_range_leave_only_chain_headers(member, other_member, build):
+    secret_file = b"OUTSIDE-FILE-BYTES"
+    outside = record(
+        member, "OUTSIDE-MARKER text", 10, month=2, uploads=[upload("outside.txt", secret_file, "text/plain")]
+    )
+    inside = record(member, "Inside the range.", 10)
+    deleted = record(member, "DELETED-MARKER text", 11)
+    incident_delete(entry=deleted)
+    record(other_member, "OTHER-MEMBER-MARKER", 12)
+
+    path = build(member)
+
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        everything = b"".join(archive.read(name) for name in names)
+    pdf = pdf_text(_read(path, "bundle.pdf"))
+    for marker in ("OUTSIDE-MARKER", "DELETED-MARKER", "OTHER-MEMBER-MARKER"):
+        assert marker.encode() not in everything
+        assert marker not in pdf
+    assert secret_file not in everything
+    assert str(outside.id) not in pdf and str(deleted.id) not in pdf
+    document = read_document(path)
+    assert [entry["id"] for entry in document["entries"]] == [str(inside.id)]
+    # The whole chain is there, so its links can be checked, but only headers for the others.
+    assert len(document["chain"]) == EntryVersion.objects.filter(member=member).count() == 4
+    for link in document["chain"]:
+        assert ("content" in link) == (link["entry"] == str(inside.id))
+    assert not any(name.startswith("attachments/") for name in names)
+
+
+def test_a_destroyed_entry_stays_in_the_chain_as_a_tombstone_without_content(member, build):
+    gone = record(member, "TOMBSTONE-MARKER", 5, uploads=[upload("x.txt", b"gone-bytes", "text/plain")])
+    record(member, "Still here.", 6)
+    incident_destroy(entry=gone)
+
+    document = read_document(build(member))
+
+    links = [link for link in document["chain"] if link["entry"] == str(gone.id)]
+    assert [link["kind"] for link in links] == ["created", "destroyed"]
+    assert all("content" not in link for link in links)
+    assert b"TOMBSTONE-MARKER" not in _read(build(member), "bundle.json")
+
+
+def test_a_member_with_no_entries_gets_an_empty_signed_bundle(member, build):
+    document = read_document(build(member))
+
+    assert document["chain"] == [] and document["entries"] == []
+    assert document["signed"]["chain_head"]["sequence"] == 0
+
+
+def test_a_range_that_ends_before_it_starts_is_refused(member):
+    with pytest.raises(ValueError, match="end of the range is before its start"):
+        export.bundle_build(member=member, start=date(2025, 3, 2), end=date(2025, 3, 1))

@@ -1,0 +1,167 @@
+"""The diary's rules: versions never overwrite, server time is the server's, deletion leaves a tombstone."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
+from django.utils import timezone
+
+from evidence_log import services
+from evidence_log.models import Attachment, Entry, EntryVersion, VersionKind
+from portal.fields import encrypted_storage, open_file
+from tests.factories import MemberFactory
+
+
+def incident(text="He was parked outside the house again", **fields):
+    return services.IncidentData(what_happened=text, occurred_at=timezone.now() - timedelta(hours=2), **fields)
+
+
+def photo(name="photo.jpg", body=b"\xff\xd8\xff\xe0 fake jpeg bytes with EXIF"):
+    return SimpleUploadedFile(name, body, content_type="image/jpeg")
+
+
+def stored_names():
+    folders, files = encrypted_storage().listdir("")
+    return {f"{folder}/{name}" for folder in folders for name in encrypted_storage().listdir(folder)[1]} | set(files)
+
+
+def test_only_what_happened_is_required():
+    with pytest.raises(ValueError, match="Say what happened"):
+        services.IncidentData(what_happened="   ", occurred_at=timezone.now())
+    with pytest.raises(ValueError, match="Unknown kinds of behaviour"):
+        incident(behaviours=["following", "gossip"])
+
+
+def test_recording_keeps_every_field_and_the_server_time(member):
+    before = timezone.now()
+    data = incident(
+        behaviours=["turning_up", "following"],
+        location="Outside work",
+        exact_words="I know where you are",
+        vehicle="Blue hatchback",
+        children_present=True,
+        reported_to_police=True,
+        crime_reference="AB/12345/26",
+    )
+    version = services.incident_record(member=member, data=data)
+
+    entry = Entry.objects.get(pk=version.entry_id)
+    assert before <= entry.recorded_at <= timezone.now()
+    assert entry.occurred_at == data.occurred_at
+    assert entry.behaviours == ["following", "turning_up"]
+    reloaded = EntryVersion.objects.get(pk=version.pk)
+    assert services.IncidentData.from_content(reloaded.content) == services.IncidentData(
+        **{**data.__dict__, "behaviours": ["following", "turning_up"]}
+    )
+    assert (reloaded.kind, reloaded.number, reloaded.sequence) == (VersionKind.CREATED, 1, 1)
+
+
+def test_an_edit_is_a_new_version_and_the_old_one_is_kept(member):
+    first = services.incident_record(member=member, data=incident("First account"))
+    second = services.incident_edit(entry=first.entry, data=incident("Corrected account"))
+
+    versions = list(EntryVersion.objects.filter(entry=first.entry).order_by("number"))
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[0].content["what_happened"] == "First account"
+    assert versions[1].content["what_happened"] == "Corrected account"
+    assert second.previous_hash == first.hash
+    assert Entry.objects.get(pk=first.entry_id).current_version_id == second.pk
+
+
+def test_each_members_chain_is_their_own(member, other_member):
+    services.incident_record(member=member, data=incident())
+    theirs = services.incident_record(member=other_member, data=incident())
+    mine = services.incident_record(member=member, data=incident())
+    assert theirs.sequence == 1
+    assert mine.sequence == 2
+
+
+def test_the_chain_position_cannot_be_taken_twice(member):
+    version = services.incident_record(member=member, data=incident())
+    with pytest.raises(IntegrityError):
+        EntryVersion.objects.create(
+            member=member,
+            entry=version.entry,
+            sequence=1,
+            number=2,
+            kind=VersionKind.EDITED,
+            content=None,
+            previous_hash=version.hash,
+            hash="f" * 64,
+        )
+
+
+def test_delete_and_restore_are_recorded_in_the_chain(member):
+    version = services.incident_record(member=member, data=incident())
+    entry = version.entry
+    services.incident_delete(entry=entry)
+    assert list(Entry.objects.for_member(member).recently_deleted()) == [entry]
+    assert not Entry.objects.for_member(member).active().exists()
+    with pytest.raises(ValueError, match="Restore it before changing it"):
+        services.incident_edit(entry=entry, data=incident("changed"))
+
+    services.incident_restore(entry=entry)
+    assert list(Entry.objects.for_member(member).active()) == [entry]
+    kinds = list(entry.versions.order_by("number").values_list("kind", flat=True))
+    assert kinds == [VersionKind.CREATED, VersionKind.DELETED, VersionKind.RESTORED]
+
+
+def test_destroying_leaves_a_tombstone_and_no_content_or_files(member):
+    version = services.incident_record(member=member, data=incident(), uploads=[photo()])
+    entry = version.entry
+    attachment_hash = entry.attachments.get().sha256
+    assert stored_names()
+
+    tombstone = services.incident_destroy(entry=entry)
+
+    assert tombstone.kind == VersionKind.DESTROYED
+    assert tombstone.attachment_hashes == [attachment_hash]  # what was removed stays on record
+    assert all(v.content is None for v in EntryVersion.objects.filter(entry=entry))
+    assert not Attachment.objects.filter(entry=entry).exists()
+    assert stored_names() == set()
+    assert Entry.objects.get(pk=entry.pk).destroyed_at is not None
+
+
+def test_entries_deleted_over_30_days_ago_are_destroyed(member):
+    old = services.incident_record(member=member, data=incident("old")).entry
+    recent = services.incident_record(member=member, data=incident("recent")).entry
+    services.incident_delete(entry=old)
+    services.incident_delete(entry=recent)
+    Entry.objects.filter(pk=old.pk).update(deleted_at=timezone.now() - timedelta(days=31))
+
+    assert services.incidents_destroy_expired() == 1
+    assert Entry.objects.get(pk=old.pk).destroyed_at is not None
+    assert Entry.objects.get(pk=recent.pk).destroyed_at is None
+
+
+def test_attachments_are_kept_byte_for_byte_and_hashed(member):
+    body = b"\xff\xd8\xff\xe1EXIF GPS 51.5N 0.1W" + bytes(range(256)) * 40
+    version = services.incident_record(member=member, data=incident(), uploads=[photo(body=body)])
+    attachment = Attachment.objects.get(entry=version.entry)
+
+    assert b"".join(open_file(attachment, "file")) == body
+    assert attachment.sha256 == hashlib.sha256(body).hexdigest()
+    assert attachment.size == len(body)
+    assert version.attachment_hashes == [attachment.sha256]
+    assert attachment.original_name == "photo.jpg"
+
+
+def test_a_failure_part_way_leaves_nothing_behind(member):
+    """A fault after one file was stored (the second upload is unreadable) keeps no rows or files."""
+    unreadable = photo("second.jpg")
+    unreadable.close()
+
+    with pytest.raises(ValueError):
+        services.incident_record(member=member, data=incident(), uploads=[photo(), unreadable])
+
+    assert Entry.objects.count() == 0
+    assert Attachment.objects.count() == 0
+    assert EntryVersion.objects.count() == 0
+    assert stored_names() == set()
+
+
+def test_other_members_entries_are_not_in_my_queryset(member):
+    services.incident_record(member=MemberFactory(), data=incident())
+    assert not Entry.objects.for_member(member).exists()

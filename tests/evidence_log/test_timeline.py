@@ -1,0 +1,177 @@
+"""The timeline: newest first, paged, filtered, searched in memory, in a fixed number of queries."""
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+
+from evidence_log import services
+from evidence_log.services import IncidentData
+from tests.factories import MemberFactory
+
+START = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def jpeg() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(buffer, "JPEG")
+    return SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def record(member, what, *, when=START, uploads=(), **fields):
+    data = IncidentData(what_happened=what, occurred_at=when, **fields)
+    return services.incident_record(member=member, data=data, uploads=list(uploads)).entry
+
+
+def fill(member, count: int) -> None:
+    for n in range(count):
+        record(
+            member,
+            f"Entry number {n}",
+            when=START + timedelta(hours=n),
+            uploads=[jpeg()] if n % 50 == 0 else [],
+            behaviours=["contact"] if n % 2 else ["following"],
+        )
+
+
+def queries_for(client, url, params=None) -> int:
+    client.get(url, params)  # the first request of a session may do one-off work
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def listed(response) -> list[str]:
+    return [item.data.what_happened for item in response.context["items"]]
+
+
+@pytest.mark.parametrize(
+    "params",
+    # Each finds the single entry as well as a full page of the 500, so both pages show entries.
+    [None, {"q": "NUMBER"}, {"behaviour": "following"}, {"date_from": "2024-01-01", "date_to": "2024-01-30"}],
+    ids=["plain", "search", "behaviour", "dates"],
+)
+def test_queries_per_page_do_not_grow_with_the_number_of_entries(db, client, params):
+    few, many = MemberFactory(), MemberFactory()
+    fill(few, 1)
+    fill(many, 500)
+    url = reverse("diary:timeline")
+
+    client.force_login(few)
+    with_one = queries_for(client, url, params)
+    client.force_login(many)
+    with_many = queries_for(client, url, params)
+
+    assert with_one == with_many
+    assert with_one <= 12  # session, user, key, count, page, attachments and the like: not per entry
+
+
+def test_newest_first_and_paged_by_twenty(client, member):
+    fill(member, 45)
+    client.force_login(member)
+
+    first = client.get(reverse("diary:timeline"))
+    third = client.get(reverse("diary:timeline"), {"page": 3})
+
+    assert listed(first) == [f"Entry number {n}" for n in range(44, 24, -1)]
+    assert listed(third) == [f"Entry number {n}" for n in range(4, -1, -1)]
+    assert "Older entries" in first.content.decode()
+    assert "Page 1 of 3" in first.content.decode()
+
+
+def test_newest_first_is_by_when_it_happened_not_when_it_was_written(client, member):
+    record(member, "Happened last, written first", when=START + timedelta(days=2))
+    record(member, "Happened first, written last", when=START)
+    client.force_login(member)
+
+    assert listed(client.get(reverse("diary:timeline"))) == [
+        "Happened last, written first",
+        "Happened first, written last",
+    ]
+
+
+def test_search_looks_in_what_happened_where_and_exact_words_ignoring_case(client, member):
+    record(member, "He was at the SUPERMARKET again")
+    record(member, "Car outside", location="Outside the Supermarket on High Street")
+    record(member, "Phone call", exact_words="I'll see you at the supermarket")
+    record(member, "Nothing to do with shops")
+    client.force_login(member)
+
+    found = listed(client.get(reverse("diary:timeline"), {"q": "supermarket"}))
+
+    assert sorted(found) == ["Car outside", "He was at the SUPERMARKET again", "Phone call"]
+    assert listed(client.get(reverse("diary:timeline"), {"q": "  HIGH street "})) == ["Car outside"]
+    assert listed(client.get(reverse("diary:timeline"), {"q": "bicycle"})) == []
+    assert "No entries match" in client.get(reverse("diary:timeline"), {"q": "bicycle"}).content.decode()
+
+
+def test_search_never_looks_in_another_members_entries(client, member, other_member):
+    record(other_member, "Their supermarket story")
+    record(member, "My own words")
+    client.force_login(member)
+
+    assert listed(client.get(reverse("diary:timeline"), {"q": "supermarket"})) == []
+
+
+def test_search_leaves_out_deleted_entries(client, member):
+    gone = record(member, "Deleted supermarket note")
+    services.incident_delete(entry=gone)
+    client.force_login(member)
+
+    assert listed(client.get(reverse("diary:timeline"), {"q": "supermarket"})) == []
+
+
+def test_filter_by_behaviour(client, member):
+    record(member, "Threat", behaviours=["threats"])
+    record(member, "Followed and threatened", behaviours=["following", "threats"])
+    record(member, "Followed", behaviours=["following"])
+    client.force_login(member)
+
+    assert sorted(listed(client.get(reverse("diary:timeline"), {"behaviour": "threats"}))) == [
+        "Followed and threatened",
+        "Threat",
+    ]
+
+
+def test_filter_by_dates_includes_both_ends_in_local_time(client, member):
+    record(member, "Before", when=datetime(2024, 3, 9, 23, 0, tzinfo=UTC))
+    record(member, "First day", when=datetime(2024, 3, 10, 0, 30, tzinfo=UTC))
+    record(member, "Last day, late", when=datetime(2024, 3, 12, 23, 30, tzinfo=UTC))
+    record(member, "After (London summer time starts 31 March)", when=datetime(2024, 4, 1, 0, 30, tzinfo=UTC))
+    client.force_login(member)
+
+    found = listed(client.get(reverse("diary:timeline"), {"date_from": "2024-03-10", "date_to": "2024-03-12"}))
+    only_from = listed(client.get(reverse("diary:timeline"), {"date_from": "2024-04-01"}))
+
+    assert found == ["Last day, late", "First day"]
+    # 00:30 UTC on 1 April is 01:30 in London: on 1 April locally.
+    assert only_from == ["After (London summer time starts 31 March)"]
+
+
+def test_filters_combine_and_keep_through_pages(client, member):
+    for n in range(25):
+        record(member, f"Van seen {n}", when=START + timedelta(hours=n), behaviours=["following"])
+    record(member, "Van in a message", behaviours=["contact"])
+    client.force_login(member)
+
+    first = client.get(reverse("diary:timeline"), {"q": "van", "behaviour": "following"})
+
+    assert len(listed(first)) == 20
+    assert "q=van&amp;behaviour=following&amp;page=2" in first.content.decode()
+    second = client.get(reverse("diary:timeline"), {"q": "van", "behaviour": "following", "page": 2})
+    assert listed(second) == [f"Van seen {n}" for n in range(4, -1, -1)]
+
+
+def test_an_invalid_filter_is_ignored_not_an_error(client, member):
+    record(member, "Still listed")
+    client.force_login(member)
+
+    response = client.get(reverse("diary:timeline"), {"date_from": "not a date", "behaviour": "nonsense"})
+
+    assert response.status_code == 200
