@@ -4,6 +4,7 @@ Every view is for the member who owns the diary; ``permissions`` decides, and an
 told the page does not exist. Page titles stay neutral: entry text never goes in a title.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -32,6 +33,12 @@ def _render(request, template: str, context: dict, status: int = 200):
     return render(request, f"evidence_log/{template}", {"section": SECTION, **context}, status=status)
 
 
+def _location_allowed(response):
+    """The entry form may ask for the device's location (only when the member taps the button)."""
+    response["Permissions-Policy"] = settings.PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
+    return response
+
+
 @diary_member_required
 @require_http_methods(["GET", "POST"])
 def entry_new(request):
@@ -46,7 +53,7 @@ def entry_new(request):
             return redirect("diary:entry", entry_id=version.entry_id)
     else:
         form = IncidentForm()
-    return _render(request, "entry_form.html", {"form": form, "editing": None})
+    return _location_allowed(_render(request, "entry_form.html", {"form": form, "editing": None}))
 
 
 @diary_member_required
@@ -107,10 +114,12 @@ def entry_edit(request, entry_id):
             return redirect("diary:entry", entry_id=entry.id)
     else:
         form = IncidentForm(data_initial=IncidentData.from_content(entry.current_version.content))
-    return _render(
-        request,
-        "entry_form.html",
-        {"form": form, "editing": entry, "attachments": selectors.entry_attachments(entry)},
+    return _location_allowed(
+        _render(
+            request,
+            "entry_form.html",
+            {"form": form, "editing": entry, "attachments": selectors.entry_attachments(entry)},
+        )
     )
 
 

@@ -5,6 +5,7 @@ Also axe-core on the diary's pages, on a phone and a desktop.
 
 import hashlib
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -126,3 +127,20 @@ def test_diary_pages_have_no_axe_violations(new_context, sign_in, live_server, a
         for violation in results.response["violations"]:
             problems.append(f"{name}: {violation['id']} ({violation['impact']}): {len(violation['nodes'])}")
     assert problems == []
+
+
+def test_use_my_location_fills_the_place_only_when_asked(new_context, sign_in, live_server):
+    context = new_context(
+        viewport=PHONE, permissions=["geolocation"], geolocation={"latitude": 51.50722, "longitude": -0.1275}
+    )
+    page = context.new_page()
+    sign_in(page, MemberFactory())
+    page.goto("/notes/new/")
+    page.locator("summary").click()
+    place = page.locator('[name="location"]')
+    expect(place).to_have_value("")  # nothing is filled in until the member asks
+
+    page.get_by_role("button", name="Use my location").click()
+
+    expect(place).to_have_value(re.compile(r"^51\.50722, -0\.12750 \(within \d+ m\)$"))
+    expect(page.locator("[data-use-location-status]")).to_have_text("Location added to Where.")

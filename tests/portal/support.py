@@ -178,3 +178,37 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value is not None}
+
+
+def session_exists(session_key: str) -> bool:
+    from importlib import import_module
+
+    from django.conf import settings
+
+    return import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
+
+
+def sign_in_and_start_session(client, user) -> str:
+    """Sign in and make one request, which starts the session clocks. Returns the session key."""
+    client.force_login(user)
+    assert client.get("/home/").status_code == 200
+    return client.session.session_key
+
+
+def raw_update(record, **columns) -> None:
+    """Write a test record's stored columns with SQL, past the encrypted fields."""
+    from django.db import connection
+
+    model = type(record)
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in columns)
+    pk = model._meta.pk.get_db_prep_value(record.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*columns.values(), pk])  # noqa: S608
+
+
+def damaged(stored: str) -> str:
+    """The same stored value with one character of its ciphertext changed."""
+    prefix, key_hex, payload = stored.split(":", 2)
+    i = len(payload) // 2
+    return f"{prefix}:{key_hex}:{payload[:i]}{'A' if payload[i] != 'A' else 'B'}{payload[i + 1 :]}"

@@ -6,11 +6,11 @@ from io import StringIO
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from portal import crypto
 from portal.fields import encrypted_storage, store_file
 from portal.models import DataKey
+from tests.portal.support import damaged, raw_update
 from tests.testapp.models import SecretRecord
 
 pytestmark = pytest.mark.django_db
@@ -24,21 +24,6 @@ def make_record(owner, n: int = 1, *, with_file: bool = True) -> SecretRecord:
         store_file(record, "attachment", io.BytesIO(b"photo bytes " * 1000))
     record.save()
     return record
-
-
-def raw_update(record, **columns) -> None:
-    """Write stored columns with SQL, past the encrypted fields."""
-    table = connection.ops.quote_name(SecretRecord._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in columns)
-    pk = SecretRecord._meta.pk.get_db_prep_value(record.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*columns.values(), pk])  # noqa: S608
-
-
-def damaged(stored: str) -> str:
-    prefix, key_hex, payload = stored.split(":", 2)
-    i = len(payload) // 2
-    return f"{prefix}:{key_hex}:{payload[:i]}{'A' if payload[i] != 'A' else 'B'}{payload[i + 1 :]}"
 
 
 def audit() -> tuple[str, str]:

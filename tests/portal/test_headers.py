@@ -34,12 +34,18 @@ def assert_strict_csp(response):
     assert policy["default-src"] == ["'self'"]
 
 
+# Pages whose form has a "use my location" button may ask for the location, from this site only.
+LOCATION_PAGES = {"/notes/new/"}
+
+
 def assert_locked_down(response):
     """The headers every response carries, whoever asks and whatever the status."""
     # Either keeps the portal's address from the neutral site the quick exit opens.
     assert response.get("Referrer-Policy") in {"no-referrer", "same-origin"}
     permissions = {item.strip() for item in response.get("Permissions-Policy", "").split(",")}
-    assert {"camera=()", "microphone=()", "geolocation=()"} <= permissions
+    asks_location = response.status_code == 200 and response.wsgi_request.path in LOCATION_PAGES
+    location = "geolocation=(self)" if asks_location else "geolocation=()"
+    assert {"camera=()", "microphone=()", location} <= permissions
     assert response.get("Cross-Origin-Opener-Policy") == "same-origin"
     assert response.get("X-Content-Type-Options") == "nosniff"
     assert response.get("X-Frame-Options") == "DENY"

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
 from portal import crypto
 from portal.fields import encrypted_storage, open_file, store_file
 from portal.models import DataKey
 from tests.factories import MemberFactory
+from tests.portal.support import damaged, raw_update
 from tests.testapp.models import SecretRecord
 
 pytestmark = pytest.mark.django_db
@@ -54,22 +54,6 @@ def opened(record) -> tuple[str, dict, bytes]:
     fresh = SecretRecord.objects.get(pk=record.pk)
     content = b"".join(open_file(fresh, "attachment")) if fresh.attachment else b""
     return fresh.title, fresh.details, content
-
-
-def raw_update(record, **columns) -> None:
-    """Write stored columns with SQL, past the encrypted fields."""
-    table = connection.ops.quote_name(SecretRecord._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in columns)
-    pk = SecretRecord._meta.pk.get_db_prep_value(record.pk, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*columns.values(), pk])  # noqa: S608
-
-
-def damaged(stored: str) -> str:
-    """The same stored value with one character of its ciphertext changed."""
-    prefix, key_hex, payload = stored.split(":", 2)
-    i = len(payload) // 2
-    return f"{prefix}:{key_hex}:{payload[:i]}{'A' if payload[i] != 'A' else 'B'}{payload[i + 1 :]}"
 
 
 def storage_files() -> dict[str, str]:

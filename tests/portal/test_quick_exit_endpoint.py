@@ -5,30 +5,20 @@ site; a plain GET does both in one step. See DESIGN.md, "The quick exit", point 
 """
 
 import time
-from importlib import import_module
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from portal.security import SESSION_LAST_SEEN_KEY
+from tests.portal.support import session_exists, sign_in_and_start_session
 
 EXIT_PATH = "/exit/"
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
-def _session_exists(session_key: str) -> bool:
-    return import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
-
-
-def _sign_in(client, user) -> str:
-    client.force_login(user)
-    assert client.get("/home/").status_code == 200
-    return client.session.session_key
-
-
 def _assert_signed_out(client, session_key: str) -> None:
-    assert not _session_exists(session_key)
+    assert not session_exists(session_key)
     response = client.get("/home/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
@@ -41,7 +31,7 @@ def _assert_forget_everything(response) -> None:
 
 
 def test_post_ends_the_session_and_clears_site_data(client, any_user):
-    session_key = _sign_in(client, any_user)
+    session_key = sign_in_and_start_session(client, any_user)
 
     response = client.post(EXIT_PATH)
 
@@ -54,7 +44,7 @@ def test_post_ends_the_session_and_clears_site_data(client, any_user):
 
 
 def test_get_ends_the_session_and_goes_to_the_neutral_site(client, member):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
 
     response = client.get(EXIT_PATH)
 
@@ -73,7 +63,7 @@ def csrf_client():
 
 
 def test_beacon_without_a_csrf_token_still_ends_the_session(csrf_client, member):
-    session_key = _sign_in(csrf_client, member)
+    session_key = sign_in_and_start_session(csrf_client, member)
 
     response = csrf_client.post(EXIT_PATH)
 
@@ -84,7 +74,7 @@ def test_beacon_without_a_csrf_token_still_ends_the_session(csrf_client, member)
 @pytest.mark.parametrize("method", ["post", "get"])
 def test_exit_after_the_idle_timeout_still_goes_to_the_neutral_site(client, member, method):
     # The most likely moment to need the exit is after the phone sat unattended for a while.
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
     session = client.session
     session[SESSION_LAST_SEEN_KEY] = time.time() - settings.SESSION_IDLE_TIMEOUT - 60
     session.save()
@@ -111,21 +101,21 @@ def test_exit_without_a_session_answers_the_same_and_makes_none(client, db, meth
 
 def test_exit_ends_only_this_session(client, member):
     other_device = Client()
-    other_key = _sign_in(other_device, member)
-    _sign_in(client, member)
+    other_key = sign_in_and_start_session(other_device, member)
+    sign_in_and_start_session(client, member)
 
     client.post(EXIT_PATH)
 
     # "Sign out everywhere" is a separate choice; the exit leaves the member's other devices.
-    assert _session_exists(other_key)
+    assert session_exists(other_key)
     assert other_device.get("/home/").status_code == 200
 
 
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_refused_and_sign_nobody_out(client, member, method):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
 
     response = getattr(client, method)(EXIT_PATH)
 
     assert response.status_code == 405
-    assert _session_exists(session_key)
+    assert session_exists(session_key)

@@ -5,28 +5,16 @@ Threat model 1: a phone picked up later must not still be signed in.
 
 import re
 import time
-from importlib import import_module
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
 from portal.security import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
-from tests.portal.support import production_env, run_python
+from tests.portal.support import production_env, run_python, session_exists, sign_in_and_start_session
 
 LOGIN_PATH = "/accounts/login/"
 KEEP_ALIVE_PATH = "/session/keep-alive/"
-
-
-def _session_exists(session_key: str) -> bool:
-    return import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
-
-
-def _sign_in(client, user) -> str:
-    """Sign in and make one request, which starts the session clocks. Returns the session key."""
-    client.force_login(user)
-    assert client.get("/home/").status_code == 200
-    return client.session.session_key
 
 
 def _set_clock(client, key: str, seconds_ago: float) -> None:
@@ -93,7 +81,7 @@ def test_development_cookies_are_not_marked_secure(tmp_path):
 
 
 def test_idle_session_is_ended_with_a_kind_message(client, member):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_LAST_SEEN_KEY, settings.SESSION_IDLE_TIMEOUT + 5)
 
     response = client.get("/home/")
@@ -101,7 +89,7 @@ def test_idle_session_is_ended_with_a_kind_message(client, member):
     assert response.status_code == 302
     assert response["Location"] == LOGIN_PATH
     assert response.get("X-Frame-Options") == "DENY"
-    assert not _session_exists(session_key)
+    assert not session_exists(session_key)
     sign_in_page = client.get(response["Location"])
     assert sign_in_page.status_code == 200
     assert b"You were signed out because nothing happened for a while." in sign_in_page.content
@@ -109,7 +97,7 @@ def test_idle_session_is_ended_with_a_kind_message(client, member):
 
 
 def test_session_within_the_idle_limit_stays_and_counts_as_activity(client, member):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_LAST_SEEN_KEY, settings.SESSION_IDLE_TIMEOUT - 30)
     before = time.time()
 
@@ -122,7 +110,7 @@ def test_session_within_the_idle_limit_stays_and_counts_as_activity(client, memb
 
 def test_idle_limit_follows_the_setting(client, member, settings):
     settings.SESSION_IDLE_TIMEOUT = 5 * 60
-    _sign_in(client, member)
+    sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_LAST_SEEN_KEY, 6 * 60)
 
     assert not _is_signed_in(client)
@@ -132,7 +120,7 @@ def test_idle_limit_follows_the_setting(client, member, settings):
 
 
 def test_session_is_ended_after_its_absolute_lifetime_however_active(client, member):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_STARTED_KEY, settings.SESSION_COOKIE_AGE + 5)
     _set_clock(client, SESSION_LAST_SEEN_KEY, 1)
 
@@ -140,7 +128,7 @@ def test_session_is_ended_after_its_absolute_lifetime_however_active(client, mem
 
     assert response.status_code == 302
     assert response["Location"] == LOGIN_PATH
-    assert not _session_exists(session_key)
+    assert not session_exists(session_key)
     sign_in_page = client.get(response["Location"])
     hours = settings.SESSION_COOKIE_AGE // 3600
     assert f"signed out {hours} hours after signing in".encode() in sign_in_page.content
@@ -148,7 +136,7 @@ def test_session_is_ended_after_its_absolute_lifetime_however_active(client, mem
 
 
 def test_session_within_its_absolute_lifetime_stays(client, member):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_STARTED_KEY, settings.SESSION_COOKIE_AGE - 30)
 
     assert _is_signed_in(client)
@@ -158,7 +146,7 @@ def test_session_within_its_absolute_lifetime_stays(client, member):
 def test_sign_in_starts_both_clocks(client, member):
     before = time.time()
 
-    _sign_in(client, member)
+    sign_in_and_start_session(client, member)
 
     assert before <= client.session[SESSION_STARTED_KEY] <= time.time()
     assert before <= client.session[SESSION_LAST_SEEN_KEY] <= time.time()
@@ -168,7 +156,7 @@ def test_sign_in_starts_both_clocks(client, member):
 
 
 def test_keep_alive_refreshes_the_last_seen_time(client, member):
-    _sign_in(client, member)
+    sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_LAST_SEEN_KEY, settings.SESSION_IDLE_TIMEOUT - 30)
     before = time.time()
 
@@ -182,14 +170,14 @@ def test_keep_alive_refreshes_the_last_seen_time(client, member):
 
 
 def test_keep_alive_cannot_revive_an_expired_session(client, member):
-    session_key = _sign_in(client, member)
+    session_key = sign_in_and_start_session(client, member)
     _set_clock(client, SESSION_LAST_SEEN_KEY, settings.SESSION_IDLE_TIMEOUT + 5)
 
     response = client.post(KEEP_ALIVE_PATH)
 
     assert response.status_code == 302
     assert response["Location"] == LOGIN_PATH
-    assert not _session_exists(session_key)
+    assert not session_exists(session_key)
     assert not _is_signed_in(client)
 
 
@@ -201,7 +189,7 @@ def test_keep_alive_for_an_anonymous_visitor_says_no_and_makes_no_session(client
 
 
 def test_keep_alive_only_accepts_post(client, member):
-    _sign_in(client, member)
+    sign_in_and_start_session(client, member)
 
     assert client.get(KEEP_ALIVE_PATH).status_code == 405
 
@@ -213,7 +201,7 @@ def csrf_client():
 
 
 def test_keep_alive_needs_the_csrf_token(csrf_client, member):
-    _sign_in(csrf_client, member)
+    sign_in_and_start_session(csrf_client, member)
 
     response = csrf_client.post(KEEP_ALIVE_PATH)
 
@@ -221,7 +209,7 @@ def test_keep_alive_needs_the_csrf_token(csrf_client, member):
 
 
 def test_keep_alive_works_with_the_token_the_page_gives_its_script(csrf_client, member):
-    _sign_in(csrf_client, member)
+    sign_in_and_start_session(csrf_client, member)
     page = csrf_client.get("/home/").content.decode()
     token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
     body = re.search(r"<body[^>]*>", page).group(0)
@@ -238,7 +226,7 @@ def test_keep_alive_works_with_the_token_the_page_gives_its_script(csrf_client, 
 def test_pages_state_the_configured_limits(client, member, settings):
     settings.SESSION_IDLE_TIMEOUT = 45 * 60
     settings.SESSION_IDLE_WARNING = 3 * 60
-    _sign_in(client, member)
+    sign_in_and_start_session(client, member)
 
     help_page = client.get("/help/using-this-site/").content.decode()
     home = client.get("/home/").content.decode()

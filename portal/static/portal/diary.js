@@ -41,7 +41,28 @@
     xhr.send(new FormData(form));
   }
 
+  // "Use my location": only on a tap, and only fills the place field; the member can edit it.
+  function initLocation() {
+    var box = document.querySelector("[data-use-location]");
+    var field = document.querySelector('[name="location"]');
+    if (!box || !field || !navigator.geolocation) { return; }
+    var status = box.querySelector("[data-use-location-status]");
+    box.hidden = false;
+    box.querySelector("[data-use-location-button]").addEventListener("click", function () {
+      status.textContent = "Finding your location…";
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var c = position.coords;
+        var place = c.latitude.toFixed(5) + ", " + c.longitude.toFixed(5) + " (within " + Math.round(c.accuracy) + " m)";
+        field.value = field.value ? field.value + "; " + place : place;
+        status.textContent = "Location added to Where.";
+      }, function () {
+        status.textContent = "Your location could not be found. You can type the place instead.";
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
+    });
+  }
+
   function init() {
+    initLocation();
     var form = document.querySelector("[data-diary-form]");
     if (!form || !window.FormData || !window.DOMParser) { return; }
     var progressBox = form.querySelector("[data-upload-progress]");
