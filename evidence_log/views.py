@@ -4,6 +4,8 @@ Every view is for the member who owns the diary; ``permissions`` decides, and an
 told the page does not exist. Page titles stay neutral: entry text never goes in a title.
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,6 +13,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import crypto
 from portal.fields import open_file
 
 from . import selectors, services
@@ -56,15 +59,48 @@ def entry_new(request):
     return _location_allowed(_render(request, "entry_form.html", {"form": form, "editing": None}))
 
 
+# What a member searches for is as private as what they wrote: it is posted, never put in an
+# address (browser history), and kept in the session only encrypted under their own key.
+FILTERS_SESSION_KEY = "timeline_filters"
+FILTER_FIELDS = ("q", "date_from", "date_to", "behaviour")
+
+
+def _filters_aad(user) -> bytes:
+    return crypto.value_aad(owner_id=user.pk, model_label="session", field_name=FILTERS_SESSION_KEY, row_id="")
+
+
+def _saved_filters(request) -> dict:
+    sealed = request.session.get(FILTERS_SESSION_KEY)
+    if not sealed:
+        return {}
+    try:
+        return json.loads(crypto.decrypt_value(sealed, owner_id=request.user.pk, aad=_filters_aad(request.user)))
+    except (crypto.CryptoError, ValueError):
+        del request.session[FILTERS_SESSION_KEY]
+        return {}
+
+
+def _save_filters(request, data: dict) -> None:
+    if not any(data.values()):
+        request.session.pop(FILTERS_SESSION_KEY, None)
+        return
+    request.session[FILTERS_SESSION_KEY] = crypto.encrypt_value(
+        json.dumps(data), owner_id=request.user.pk, aad=_filters_aad(request.user)
+    )
+
+
 @diary_member_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def timeline(request):
-    filter_form = TimelineFilterForm(request.GET or None)
-    filters = filter_form.filters() if request.GET else {}
+    if request.method == "POST":
+        chosen = {} if "clear" in request.POST else {name: request.POST.get(name, "") for name in FILTER_FIELDS}
+        _save_filters(request, chosen)
+        return redirect("diary:timeline")
+    saved = _saved_filters(request)
+    filter_form = TimelineFilterForm(saved or None)
+    filters = filter_form.filters() if saved else {}
     entries = selectors.timeline(member=request.user, **filters)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return _render(
         request,
         "timeline.html",
@@ -73,7 +109,6 @@ def timeline(request):
             "filtering": bool(filters),
             "page": page,
             "items": selectors.timeline_page_items(page.object_list),
-            "query": query.urlencode(),
         },
     )
 
@@ -179,7 +214,7 @@ def attachment_download(request, attachment_id):
     # The member's own file name stays out of the response: it may name people or places,
     # and the browser would keep it in its download history.
     extension = attachment.content_type.split("/")[-1].replace("x-", "").replace("quicktime", "mov")
-    response["Content-Disposition"] = f'{disposition}; filename="diary-file.{extension}"'
+    response["Content-Disposition"] = f'{disposition}; filename="file.{extension}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

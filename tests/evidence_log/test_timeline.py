@@ -1,6 +1,7 @@
 """The timeline: newest first, paged, filtered, searched in memory, in a fixed number of queries."""
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,10 +40,18 @@ def fill(member, count: int) -> None:
         )
 
 
+def search(client, params=None, page=None):
+    """Choose filters as a person does (they are posted, not put in the address), then list."""
+    url = reverse("diary:timeline")
+    if params:
+        client.post(url, params)
+    return client.get(url, {"page": page} if page else None)
+
+
 def queries_for(client, url, params=None) -> int:
-    client.get(url, params)  # the first request of a session may do one-off work
+    search(client, params)  # the first request of a session may do one-off work
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, params)
+        response = client.get(url)
     assert response.status_code == 200
     return len(captured)
 
@@ -77,7 +86,7 @@ def test_newest_first_and_paged_by_twenty(client, member):
     client.force_login(member)
 
     first = client.get(reverse("diary:timeline"))
-    third = client.get(reverse("diary:timeline"), {"page": 3})
+    third = search(client, page=3)
 
     assert listed(first) == [f"Entry number {n}" for n in range(44, 24, -1)]
     assert listed(third) == [f"Entry number {n}" for n in range(4, -1, -1)]
@@ -103,12 +112,12 @@ def test_search_looks_in_what_happened_where_and_exact_words_ignoring_case(clien
     record(member, "Nothing to do with shops")
     client.force_login(member)
 
-    found = listed(client.get(reverse("diary:timeline"), {"q": "supermarket"}))
+    found = listed(search(client, {"q": "supermarket"}))
 
     assert sorted(found) == ["Car outside", "He was at the SUPERMARKET again", "Phone call"]
-    assert listed(client.get(reverse("diary:timeline"), {"q": "  HIGH street "})) == ["Car outside"]
-    assert listed(client.get(reverse("diary:timeline"), {"q": "bicycle"})) == []
-    assert "No entries match" in client.get(reverse("diary:timeline"), {"q": "bicycle"}).content.decode()
+    assert listed(search(client, {"q": "  HIGH street "})) == ["Car outside"]
+    assert listed(search(client, {"q": "bicycle"})) == []
+    assert "No entries match" in search(client, {"q": "bicycle"}).content.decode()
 
 
 def test_search_never_looks_in_another_members_entries(client, member, other_member):
@@ -116,7 +125,7 @@ def test_search_never_looks_in_another_members_entries(client, member, other_mem
     record(member, "My own words")
     client.force_login(member)
 
-    assert listed(client.get(reverse("diary:timeline"), {"q": "supermarket"})) == []
+    assert listed(search(client, {"q": "supermarket"})) == []
 
 
 def test_search_leaves_out_deleted_entries(client, member):
@@ -124,7 +133,7 @@ def test_search_leaves_out_deleted_entries(client, member):
     services.incident_delete(entry=gone)
     client.force_login(member)
 
-    assert listed(client.get(reverse("diary:timeline"), {"q": "supermarket"})) == []
+    assert listed(search(client, {"q": "supermarket"})) == []
 
 
 def test_filter_by_behaviour(client, member):
@@ -133,7 +142,7 @@ def test_filter_by_behaviour(client, member):
     record(member, "Followed", behaviours=["following"])
     client.force_login(member)
 
-    assert sorted(listed(client.get(reverse("diary:timeline"), {"behaviour": "threats"}))) == [
+    assert sorted(listed(search(client, {"behaviour": "threats"}))) == [
         "Followed and threatened",
         "Threat",
     ]
@@ -146,8 +155,8 @@ def test_filter_by_dates_includes_both_ends_in_local_time(client, member):
     record(member, "After (London summer time starts 31 March)", when=datetime(2024, 4, 1, 0, 30, tzinfo=UTC))
     client.force_login(member)
 
-    found = listed(client.get(reverse("diary:timeline"), {"date_from": "2024-03-10", "date_to": "2024-03-12"}))
-    only_from = listed(client.get(reverse("diary:timeline"), {"date_from": "2024-04-01"}))
+    found = listed(search(client, {"date_from": "2024-03-10", "date_to": "2024-03-12"}))
+    only_from = listed(search(client, {"date_from": "2024-04-01"}))
 
     assert found == ["Last day, late", "First day"]
     # 00:30 UTC on 1 April is 01:30 in London: on 1 April locally.
@@ -160,11 +169,11 @@ def test_filters_combine_and_keep_through_pages(client, member):
     record(member, "Van in a message", behaviours=["contact"])
     client.force_login(member)
 
-    first = client.get(reverse("diary:timeline"), {"q": "van", "behaviour": "following"})
+    first = search(client, {"q": "van", "behaviour": "following"})
 
     assert len(listed(first)) == 20
-    assert "q=van&amp;behaviour=following&amp;page=2" in first.content.decode()
-    second = client.get(reverse("diary:timeline"), {"q": "van", "behaviour": "following", "page": 2})
+    assert 'href="?page=2"' in first.content.decode()
+    second = search(client, page=2)
     assert listed(second) == [f"Van seen {n}" for n in range(4, -1, -1)]
 
 
@@ -172,6 +181,32 @@ def test_an_invalid_filter_is_ignored_not_an_error(client, member):
     record(member, "Still listed")
     client.force_login(member)
 
-    response = client.get(reverse("diary:timeline"), {"date_from": "not a date", "behaviour": "nonsense"})
+    response = search(client, {"date_from": "not a date", "behaviour": "nonsense"})
 
     assert response.status_code == 200
+
+
+def test_search_words_never_reach_an_address_or_the_session_in_clear(client, member):
+    record(member, "Van outside the school gates")
+    client.force_login(member)
+
+    posted = client.post(reverse("diary:timeline"), {"q": "school gates", "behaviour": "following"})
+
+    assert posted.status_code == 302
+    assert "school" not in posted["Location"] and "following" not in posted["Location"]
+    stored = str(dict(client.session))
+    assert "school" not in stored and "following" not in stored
+    page = search(client)
+    assert "school gates" in page.content.decode()  # the form shows it back to the member only
+    assert not any("school" in href for href in re.findall(r'href="([^"]*)"', page.content.decode()))
+
+
+def test_show_all_clears_the_saved_search(client, member):
+    record(member, "First")
+    record(member, "Second")
+    client.force_login(member)
+    assert listed(search(client, {"q": "first"})) == ["First"]
+
+    client.post(reverse("diary:timeline"), {"clear": "1"})
+
+    assert sorted(listed(search(client))) == ["First", "Second"]
