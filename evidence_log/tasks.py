@@ -20,11 +20,11 @@ def export_build(export_id: str) -> None:
     export.save(update_fields=["status"])
     try:
         path = bundle_build(member=export.member, start=export.start, end=export.end)
+        try:
+            export_store(export=export, path=path, expires_at=timezone.now() + EXPORT_LINK_LIFETIME)
+        finally:
+            path.unlink(missing_ok=True)
     except Exception:
-        export.status = ExportStatus.FAILED
-        export.save(update_fields=["status"])
+        # The member sees "could not be made" and can ask again; nothing half-made is kept.
+        ExportRequest.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED)
         raise
-    try:
-        export_store(export=export, path=path, expires_at=timezone.now() + EXPORT_LINK_LIFETIME)
-    finally:
-        path.unlink(missing_ok=True)

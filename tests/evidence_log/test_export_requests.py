@@ -100,3 +100,23 @@ def test_an_expired_download_is_gone(client, member, request_export):
     call_command("diary_housekeeping")
     assert not ExportRequest.objects.exists()
     assert not encrypted_storage().exists(export.bundle)
+
+
+def test_a_storage_fault_marks_the_download_failed_and_keeps_nothing(
+    client, member, settings, tmp_path, request_export
+):
+    record(member, "Something", 12)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the storage folder should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "encrypted": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": blocked}},
+    }
+    client.force_login(member)
+
+    request_export(client)
+
+    export = ExportRequest.objects.get(member=member)
+    assert export.status == ExportStatus.FAILED
+    assert export.bundle == ""
+    assert b"could not be made" in client.get(reverse("diary:export")).content
