@@ -53,7 +53,8 @@ check: install
 	PORTAL_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		PORTAL_MASTER_KEYS="check:$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
 		PORTAL_SIGNING_KEY="$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
-		ALLOWED_HOSTS=portal.example DATABASE_URL="$${DATABASE_URL:-sqlite:///$$(mktemp -d)/check.sqlite3}" \
+		ALLOWED_HOSTS=portal.example WAGTAILADMIN_BASE_URL=https://portal.example DATABASE_URL="$${DATABASE_URL:-sqlite:///$$(mktemp -d)/check.sqlite3}" \
+		TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000 TWILIO_AUTH_TOKEN=check TWILIO_FROM_NUMBER=+447700900000 \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install

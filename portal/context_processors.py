@@ -2,9 +2,14 @@
 
 from django.conf import settings
 
+from portal.accounts.two_step import pending_step
+
 
 def portal(request):
+    user = getattr(request, "user", None)
     return {
+        # Signed in with every step passed: only then does the page offer the portal's menus.
+        "fully_signed_in": bool(user and user.is_authenticated and pending_step(request) is None),
         "SITE_NAME": settings.SITE_NAME,
         "QUICK_EXIT_URL": settings.QUICK_EXIT_URL,
         "SESSION_IDLE_TIMEOUT": settings.SESSION_IDLE_TIMEOUT,

@@ -30,9 +30,20 @@ REQUIRED_IN_PRODUCTION = (
     ("ALLOWED_HOSTS",),
     ("PORTAL_MASTER_KEYS", "PORTAL_MASTER_KEYS_FILE"),
     ("PORTAL_SIGNING_KEY",),
+    # The site's public address, for the links in emails sent by the background worker.
+    ("WAGTAILADMIN_BASE_URL",),
 )
 if os.environ.get("PORTAL_FILE_STORAGE") == "s3":
     REQUIRED_IN_PRODUCTION += (("S3_BUCKET",),)
+# Production texts sign-in codes through Twilio unless SMS_BACKEND names another gateway.
+if (os.environ.get("SMS_BACKEND") or "portal.sms.TwilioBackend") == "portal.sms.TwilioBackend":
+    REQUIRED_IN_PRODUCTION += (
+        ("TWILIO_ACCOUNT_SID",),
+        ("TWILIO_AUTH_TOKEN", "TWILIO_API_KEY_SECRET"),
+        ("TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID"),
+    )
+    if os.environ.get("TWILIO_API_KEY_SECRET"):
+        REQUIRED_IN_PRODUCTION += (("TWILIO_API_KEY_SID",),)
 if PRODUCTION:
     missing = [" or ".join(names) for names in REQUIRED_IN_PRODUCTION if not any(os.environ.get(n) for n in names)]
     if missing:
@@ -113,6 +124,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -141,10 +155,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives request.user is_verified(): whether this session passed the second step.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.security.SessionTimeoutMiddleware",
     "portal.security.KeyScopeMiddleware",
     "portal.security.NoStoreMiddleware",
+    # The one gate for the second step, in front of every signed-in page and both admins.
+    "portal.accounts.middleware.TwoStepMiddleware",
+    # Keeps each signed-in session's row (the owner's list of sessions) up to date.
+    "portal.accounts.middleware.SignedInSessionMiddleware",
     "portal.accounts.middleware.StaffAreaMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -247,6 +267,21 @@ AXES_DISABLE_ACCESS_LOG = True
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "portal.accounts.auth.client_ip"
 
+# --- Two-step sign-in ---------------------------------------------------------------------
+# Wrong codes are counted per account across every device and app server (CodeAttempts), so
+# django-otp's own per-device back-off is off: it would only add a second, weaker counter.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# The name an authenticator app shows next to the codes: neutral, like the site name.
+OTP_TOTP_ISSUER = SITE_NAME
+TWO_STEP_FAILURES_BEFORE_LOCK = 5
+# The first lock lasts this long and doubles with each further wrong code, up to the maximum.
+TWO_STEP_LOCK_SECONDS = int(os.environ.get("TWO_STEP_LOCK_SECONDS", "60"))
+TWO_STEP_LOCK_MAX_SECONDS = 3600
+# A text code lasts five minutes; a person can ask for this many texts an hour.
+SMS_CODE_VALID_SECONDS = 300
+SMS_CODES_PER_HOUR = int(os.environ.get("SMS_CODES_PER_HOUR", "5"))
+
 # --- Sessions -------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # shared by every app server
 SESSION_COOKIE_NAME = "session"
@@ -330,7 +365,27 @@ TASKS = {
 }
 
 # --- SMS ------------------------------------------------------------------------------
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "portal.sms.ConsoleBackend")
+# Development prints texts (sign-in codes included) to the console; production sends them.
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or (
+    "portal.sms.TwilioBackend" if PRODUCTION else "portal.sms.ConsoleBackend"
+)
+if PRODUCTION and SMS_BACKEND in {"portal.sms.ConsoleBackend", "portal.sms.MemoryBackend"}:
+    raise ImproperlyConfigured(
+        f"SMS_BACKEND={SMS_BACKEND} would write phone numbers and sign-in codes to the logs or lose them; "
+        "production sends texts with portal.sms.TwilioBackend."
+    )
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+# Either the account's auth token or an API key pair, which can be revoked on its own.
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_API_KEY_SID = os.environ.get("TWILIO_API_KEY_SID", "")
+TWILIO_API_KEY_SECRET = os.environ.get("TWILIO_API_KEY_SECRET", "")
+# The sender: one number, or a messaging service that picks from a pool of them.
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+# A slow provider must not hold a worker (or, in development, the page) for long.
+SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+# Tests only: an http client for the twilio library, pointed at a local fake (tests/fake_twilio.py).
+SMS_TWILIO_HTTP_CLIENT = None
 
 # --- Static files and Wagtail -----------------------------------------------------------
 STATIC_URL = "/static/"
@@ -393,6 +448,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Axes would otherwise log the email address of every failed sign-in.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Axes would otherwise log the email address of every failed sign-in, and the twilio
+    # library every request it makes (addresses and headers) at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
 }

@@ -9,6 +9,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import views
+from portal.accounts import password as account_password
+from portal.accounts import session_views
 from portal.accounts import views as account_views
 
 urlpatterns = [
@@ -22,6 +24,11 @@ urlpatterns = [
     path("notes/", include("evidence_log.urls")),
     path("accounts/settings/", account_views.account_settings, name="account_settings"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
+    path("accounts/sessions/", session_views.sessions_list, name="account_sessions"),
+    path("accounts/sessions/end-others/", session_views.sessions_end_others, name="account_sessions_end_others"),
+    # Before allauth's own: this one offers to sign out of every other session as well.
+    path("accounts/password/change/", account_password.password_change, name="account_change_password"),
+    path("accounts/two-step/", include("portal.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     # Both admins sign in through the portal's own sign-in page, never their own.
     path("admin/login/", account_views.staff_login_redirect, name="wagtail_login_redirect"),

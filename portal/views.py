@@ -12,6 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.services import user_mark_before_you_start_seen
+from portal.accounts.sessions import session_forget
+from portal.accounts.two_step import two_step_is_on
 
 
 @require_GET
@@ -36,6 +38,8 @@ def before_you_start(request):
     """Shown once before first use: how to leave quickly and what the browser keeps."""
     if request.method == "POST":
         user_mark_before_you_start_seen(user=request.user)
+        if request.user.is_member and not two_step_is_on(user=request.user):
+            return redirect("two_step_offer")
         return redirect("home")
     return render(request, "portal/before_you_start.html", {"section": "Welcome"})
 
@@ -55,6 +59,7 @@ def quick_exit(request):
 
     POST (from the page's script) answers 204; GET (a plain link) goes to the neutral site.
     """
+    session_forget(session_key=request.session.session_key)
     logout(request)
     if request.method == "POST":
         response = HttpResponse(status=204)

@@ -2,10 +2,12 @@
 
 import pytest
 from django.conf import settings
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
-from portal import crypto
+from portal import crypto, sms
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -15,6 +17,9 @@ from tests.factories import (
     WorkerFactory,
 )
 
+# The fake_twilio fixture, for tests that send texts through the real twilio library.
+pytest_plugins = ["tests.fake_twilio"]
+
 TEST_MASTER_KEYS = crypto.new_master_key_line("test-master")
 
 
@@ -23,6 +28,9 @@ def _isolated_settings(settings, tmp_path):
     """SMS go to memory (Django already sends email there), files stay out of the checkout,
     and a master key of the test's own is used."""
     settings.SMS_BACKEND = "portal.sms.MemoryBackend"
+    # Class attributes outlive a test: each test starts with an empty outbox and a working gateway.
+    sms.MemoryBackend.outbox.clear()
+    sms.MemoryBackend.fail_with = None
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -33,6 +41,28 @@ def _isolated_settings(settings, tmp_path):
     }
     settings.PORTAL_MASTER_KEYS = TEST_MASTER_KEYS
     settings.QUICK_EXIT_URL = "https://weather.example/"
+
+
+class PortalClient(Client):
+    """Django's test client, whose ``force_login`` also stands in for the second step.
+
+    As it skips the password, it skips the code of an account with two-step sign-in on, so
+    tests of other features start fully signed in. Tests of the second step itself sign in
+    through the real pages, or use ``force_login(user, verified=False)``.
+    """
+
+    def force_login(self, user, backend=None, *, verified=True):
+        super().force_login(user, backend)
+        device = next(iter(devices_for_user(user)), None) if verified else None
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return PortalClient()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.models import Organisation, Role, User
 
@@ -32,6 +33,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def authenticator(self, create, extracted, **kwargs):
+        """A confirmed authenticator app: staff have one unless given ``authenticator=False``,
+        members only when given ``authenticator=True``."""
+        wanted = self.is_portal_staff if extracted is None else extracted
+        if create and wanted:
+            TOTPDevice.objects.create(user=self, name="Authenticator app", confirmed=True)
 
 
 class MemberFactory(UserFactory):

@@ -1,13 +1,13 @@
-"""How allauth behaves here: neutral emails, members only at sign-up, the first-use page,
-and signing in cancelling a pending account deletion."""
+"""How allauth behaves here: neutral emails, members only at sign-up, the first-use page, and
+the second step: a sign-in is finished (recorded, announced) only once every step is passed."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
-from django.contrib import messages
 from django.urls import reverse
 
+from . import sessions, two_step
 from .models import Role
-from .services import account_deletion_cancel
+from .two_step_views import finish_sign_in
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,8 +27,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request, user):
         super().login(request, user)
-        if account_deletion_cancel(user=user):
-            messages.info(request, "You signed in, so your account will not be deleted. Nothing was removed.")
+        # With two-step sign-in on, the sign-in is finished only once a code is accepted.
+        if two_step.pending_step(request) is None:
+            finish_sign_in(request)
+
+    def logout(self, request):
+        # The session leaves its owner's list as it ends.
+        sessions.session_forget(session_key=request.session.session_key)
+        super().logout(request)
 
     def get_login_redirect_url(self, request):
         user = request.user

@@ -1,9 +1,12 @@
-"""One gate in front of the staff areas (the Wagtail admin and Django's admin)."""
+"""The gates in front of signed-in pages: the second step, and the staff areas (the Wagtail
+admin and Django's admin)."""
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
+from . import sessions, two_step
 from .permissions import can_use_django_admin, can_use_wagtail_admin
 
 DJANGO_ADMIN_PREFIX = "/django-admin/"
@@ -36,3 +39,48 @@ class StaffAreaMiddleware:
         if path.startswith(WAGTAIL_ADMIN_PREFIX):
             return can_use_wagtail_admin
         return None
+
+
+class TwoStepMiddleware:
+    """Until a session passes the second step, it reaches nothing but the second step.
+
+    After the password, someone with two-step sign-in turned on is sent to enter a code, and
+    staff who have not set it up yet are sent to set it up: before any signed-in page, the
+    Wagtail admin and Django's admin included. Only the pages needed to finish (or abandon)
+    signing in stay open.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified():
+            step = two_step.pending_step(request)
+            if step is not None and request.path not in {reverse(name) for name in step.open_url_names}:
+                return redirect_to_login(request.get_full_path(), reverse(step.url_name))
+        return self.get_response(request)
+
+
+class SignedInSessionMiddleware:
+    """Keeps each signed-in session's row current: when it was last used, and under which key.
+
+    Comes after TwoStepMiddleware: a session that still owes the second step is not signed in
+    yet, so it gets no row.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session_key = None
+        if request.user.is_authenticated and two_step.pending_step(request) is None:
+            session_key = request.session.session_key
+            sessions.session_touch(request=request)
+        response = self.get_response(request)
+        # A view may give the session a new key (a password change, a step up in trust): the
+        # row follows it, or the session would drop out of its owner's list.
+        new_key = request.session.session_key
+        if session_key and request.user.is_authenticated and new_key and new_key != session_key:
+            sessions.session_rekey(old_session_key=session_key, new_session_key=new_key)
+        return response

@@ -1,11 +1,16 @@
 """People who use the portal, the role each plays, and the organisations staff belong to."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.models import SideChannelDevice
+
+from portal.fields import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -108,3 +113,103 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.deletion_requested_at is None:
             return None
         return self.deletion_requested_at + settings.ACCOUNT_DELETION_GRACE
+
+
+class PhoneDevice(SideChannelDevice):
+    """A phone that receives sign-in codes by text: only ever a second way in, never the only one."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the last text could not be handed to the SMS provider, so the page can say so.
+    delivery_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    @property
+    def number(self) -> str:
+        return self.phone_number.number
+
+    @property
+    def number_ending(self) -> str:
+        return self.number[-3:]
+
+
+class PhoneNumber(models.Model):
+    """The number of a PhoneDevice, encrypted under the owner's data key: a leaked table must
+    not say how to reach a member. (django-otp needs its devices to have whole-number ids; an
+    encrypted value needs a UUID row id, so the number has a row of its own.)"""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    device = models.OneToOneField(PhoneDevice, on_delete=models.CASCADE, related_name="phone_number")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    number = EncryptedTextField(owner_field="user")
+
+    def __str__(self) -> str:
+        return f"Number of {self.device}"
+
+
+class CodeAttempts(models.Model):
+    """Wrong second-step codes for one account, in the database so every app server shares them.
+
+    After ``CODE_FAILURES_BEFORE_LOCK`` wrong codes in a row, codes are refused for a delay that
+    doubles with each further wrong code; a right code clears it.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong codes"
+
+
+class SignedInSession(models.Model):
+    """One place where the account is signed in, so its owner can see it and end it.
+
+    Holds the browser and device in words ("Firefox on Android"), never the IP address: a list
+    of where a member signs in from would tell someone where they live and work.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=64, unique=True)
+    browser = models.CharField(max_length=100)
+    signed_in_at = models.DateTimeField(default=timezone.now)
+    last_active_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_active_at"]
+
+    def __str__(self) -> str:
+        return self.browser
+
+
+class AccountEvent(models.Model):
+    """A change to how the account is signed in to, listed for its owner and kept for audit."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        TWO_STEP_ON = "two_step_on", "Turned on two-step sign-in"
+        TWO_STEP_OFF = "two_step_off", "Turned off two-step sign-in"
+        APP_ADDED = "app_added", "Added an authenticator app"
+        BACKUP_CODES_MADE = "backup_codes_made", "Made new backup codes"
+        PHONE_ADDED = "phone_added", "Added a phone for text codes"
+        PHONE_REMOVED = "phone_removed", "Removed the phone for text codes"
+        CODE_SENT = "code_sent", "A code was sent by text"
+        CODES_LOCKED = "codes_locked", "Too many wrong codes: codes paused"
+        PASSWORD_CHANGED = "password_changed", "Changed the password"
+        OTHER_SESSIONS_ENDED = "other_sessions_ended", "Signed out of all other sessions"
+        TWO_STEP_RESET = "two_step_reset", "Two-step sign-in removed by an administrator"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Who did it, when it was not the account's owner (an administrator's recovery).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # For an administrator's recovery: how the person's identity was checked. Not free notes.
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from portal import keys
 from portal.models import DataKey
 
+from . import sessions
 from .models import Organisation, Role, User
 
 
@@ -75,3 +76,13 @@ def account_purge(*, user: User) -> bool:
         EmailAddress.objects.filter(user=due).delete()
         due.delete()
     return True
+
+
+def sign_in_complete(*, request) -> bool:
+    """Every step is passed: the session joins the owner's list and they are told by email.
+
+    Signing in also keeps an account that was waiting to be deleted; returns whether it was.
+    Only a finished sign-in does that: a password alone is not enough to undo a deletion.
+    """
+    sessions.session_record(request=request)
+    return account_deletion_cancel(user=request.user)

@@ -16,6 +16,7 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
 from .services import account_deletion_request
+from .sessions import sessions_end_all
 
 
 def staff_login_redirect(request):
@@ -54,6 +55,7 @@ def account_delete(request):
         account_deletion_request(user=user)
         due = user.deletion_due_at
         logout(request)
+        sessions_end_all(user=user)  # every other device is signed out too, not just this one
         messages.info(
             request,
             f"Your account will be deleted on {date_format(localtime(due), 'j F Y')}. "

@@ -243,7 +243,7 @@ def test_asking_for_deletion_schedules_it_and_signs_the_member_out(reauthenticat
 @pytest.mark.parametrize("role", STAFF_ROLES)
 def test_staff_cannot_use_the_deletion_page(request, client, sign_in, role):
     user = request.getfixturevalue(role)
-    sign_in(client, user.email)
+    client.force_login(user)
     reauthenticate(client)
 
     assert client.get(DELETE_URL).status_code == 404

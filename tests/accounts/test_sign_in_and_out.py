@@ -6,6 +6,8 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from tests.two_step import VERIFY, pass_second_step
+
 pytestmark = pytest.mark.django_db
 
 WRONG_PASSWORD_ERROR = "The email address and/or password you specified are not correct."
@@ -17,6 +19,10 @@ def test_sign_in_with_email_and_password(client, any_user, sign_in):
     assert response.status_code == 302
     assert response["Location"] == "/home/"
     assert client.session[SESSION_KEY] == str(any_user.pk)
+    if any_user.is_portal_staff:
+        # Staff always have two-step sign-in on: the code comes before any page.
+        assert client.get("/home/")["Location"].startswith(VERIFY)
+        assert pass_second_step(client, any_user)["Location"] == "/home/"
     home = client.get("/home/")
     assert home.status_code == 200
     assert any_user.email in home.content.decode()

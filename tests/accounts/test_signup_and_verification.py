@@ -61,7 +61,7 @@ def test_following_the_link_verifies_signs_in_and_shows_before_you_start_once(cl
 
     response = client.post("/start/")
     assert response.status_code == 302
-    assert response["Location"] == "/home/"
+    assert response["Location"] == "/accounts/two-step/offer/", "then two-step sign-in is offered"
     response = client.get("/home/")
     assert response.status_code == 200, "the page is shown once, not again"
 

@@ -26,6 +26,10 @@ PAGES = {
     "/accounts/reauthenticate/": "member",
     "/notes/download/": "member",
     "/accounts/delete/": "reauthenticated member",
+    "/accounts/sessions/": "member",
+    "/accounts/password/change/": "member",
+    "/accounts/two-step/": "member",
+    "/accounts/two-step/app/": "member",
 }
 
 

@@ -172,8 +172,12 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SECRET_KEY": "test-only-" + "k3y-0f-f1fty-ch4rs-and-m4ny-un1que-0n3s-" * 2,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "ALLOWED_HOSTS": "portal.example",
+        "WAGTAILADMIN_BASE_URL": "https://portal.example",
         "PORTAL_MASTER_KEYS": crypto.new_master_key_line("mk-test"),
         "PORTAL_SIGNING_KEY": crypto.new_signing_key(),
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "test-only-twilio-token",
+        "TWILIO_FROM_NUMBER": "+447700900000",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.update(overrides)

@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 from wagtail.models import Page, PageViewRestriction, Site
 
+from tests.two_step import VERIFY, pass_second_step
+
 ROLES = ["member", "worker", "coordinator", "editor", "admin_user"]
 WAGTAIL_ADMIN_ROLES = {"editor", "admin_user"}
 DJANGO_ADMIN_ROLES = {"admin_user"}
@@ -94,6 +96,8 @@ def test_editor_signing_in_from_the_admin_login_ends_up_in_the_admin(client, edi
     sign_in = client.get("/admin/login/")["Location"]
 
     response = client.post(sign_in, {"login": editor.email, "password": password}, follow=True)
+    assert response.request["PATH_INFO"] == VERIFY, "the second step comes first"
+    response = pass_second_step(client, editor, response.redirect_chain[-1][0], follow=True)
 
     assert response.status_code == 200
     assert response.request["PATH_INFO"] == "/admin/"

@@ -1,12 +1,18 @@
-"""Create (or refresh) one demo account per role. Safe to run again."""
+"""Create (or refresh) one demo account per role. Safe to run again.
+
+Staff must use two-step sign-in, so each demo staff account gets an authenticator app whose
+setup key is printed (kept across runs, so an app set up once keeps working).
+"""
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evidence_log.demo import demo_diary_create
 from portal.accounts.models import Organisation, Role, User
+from portal.accounts.two_step import app_secret_text
 
 DEMO_ORGANISATION = "Demo Support Service"
 DEMO_ACCOUNTS = (
@@ -35,6 +41,9 @@ class Command(BaseCommand):
             )
         organisation, _ = Organisation.objects.get_or_create(name=DEMO_ORGANISATION)
         self.stdout.write(f"Demo accounts (password: {password})")
+        self.stdout.write(
+            "Staff accounts ask for a code: add the setup key (or the otpauth link) to an authenticator app."
+        )
         for email, role in DEMO_ACCOUNTS:
             in_organisation = role in (Role.WORKER, Role.COORDINATOR)
             user, _ = User.objects.update_or_create(
@@ -52,3 +61,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role.label:<16} {email}")
             if role == Role.MEMBER:
                 demo_diary_create(member=user)
+            else:
+                app = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                if app is None:
+                    app = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+                self.stdout.write(f"  {'':<16} authenticator setup key: {app_secret_text(app)}")
+                self.stdout.write(f"  {'':<16} {app.config_url}")

@@ -1,0 +1,290 @@
+"""Pages for two-step sign-in: the code asked for after the password, and its settings."""
+
+from functools import wraps
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.timezone import localtime
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from . import two_step
+from .forms import CodeForm, PhoneForm
+from .models import AccountEvent, CodeAttempts, PhoneDevice
+from .services import sign_in_complete
+
+WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
+
+
+def finish_sign_in(request) -> None:
+    """Every step is passed: record the sign-in, and say so if it kept the account."""
+    request.session[two_step.SIGN_IN_FINISHED_KEY] = True
+    if sign_in_complete(request=request):
+        messages.info(request, "You signed in, so your account will not be deleted. Nothing was removed.")
+
+
+def _next_url(request) -> str:
+    """Where the person was going before the second step, if it is on this site."""
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return get_adapter(request).get_login_redirect_url(request)
+
+
+def _paused_message(user) -> str | None:
+    attempts = CodeAttempts.objects.filter(user=user).first()
+    until = attempts.locked_until if attempts else None
+    if until is None or until <= timezone.now():
+        return None
+    return (
+        "Too many codes that did not work, so codes are paused for a while to keep your account safe. "
+        f"Try again after {time_format(localtime(until), 'H:i')}."
+    )
+
+
+def _two_step_on_required(view):
+    """Pages for changing methods that only make sense once an app is set up."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not two_step.two_step_is_on(user=request.user):
+            messages.info(request, "First set up an authenticator app.")
+            return redirect("two_step")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- Signing in ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_step_verify(request):
+    """The second step of signing in: a code from the app, a text, or a backup code."""
+    if two_step.pending_step(request) is not two_step.ENTER_CODE:
+        if two_step.session_verified(request) and not request.session.get(two_step.SIGN_IN_FINISHED_KEY):
+            # The step was passed on a page that verifies the session itself (a passkey's).
+            two_step.session_key_renew(request)
+            finish_sign_in(request)
+        return redirect(_next_url(request))
+    user = request.user
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_step.code_check(user=user, code=form.cleaned_data["code"])
+        except two_step.CodesPaused:
+            device = None
+        if device is not None:
+            two_step.session_verify(request=request, device=device)
+            finish_sign_in(request)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.info(
+                    request,
+                    f"You used a backup code; {left} left. Each works once. "
+                    "You can make a new set in your account's sign-in settings.",
+                )
+            return redirect(_next_url(request))
+        form.add_error("code", _paused_message(user) or WRONG_CODE)
+    phone = PhoneDevice.objects.filter(user=user, confirmed=True).first()
+    return render(
+        request,
+        "two_step/verify.html",
+        {
+            "section": "Sign in",
+            "form": form,
+            "phone": phone,
+            "next": request.GET.get("next", ""),
+            "paused": _paused_message(user) if request.method == "GET" else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def two_step_send_text(request):
+    """Text a code to the person's phone, if they have one, within the hourly limit."""
+    phone = PhoneDevice.objects.filter(user=request.user, confirmed=True).first()
+    if phone is None:
+        raise Http404
+    _text_code(request, phone)
+    verify_url = reverse("two_step_verify")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        verify_url += "?" + urlencode({"next": next_url})
+    return redirect(verify_url)
+
+
+def _text_code(request, phone: PhoneDevice) -> None:
+    try:
+        two_step.phone_code_send(device=phone)
+    except two_step.TextLimitReached:
+        messages.error(
+            request,
+            "You have asked for several texts in the last hour, so no more can be sent for now. "
+            "Use your authenticator app or a backup code, or try again later.",
+        )
+        return
+    phone.refresh_from_db(fields=["delivery_failed_at"])
+    if phone.delivery_failed_at is not None:
+        messages.error(
+            request,
+            "We could not send a text just now. Use your authenticator app or a backup code, "
+            "or try again in a few minutes.",
+        )
+    else:
+        messages.success(
+            request, f"We are sending a code to your phone ending {phone.number_ending}. It works for 5 minutes."
+        )
+
+
+# --- Settings --------------------------------------------------------------------------
+
+
+@login_required
+def two_step_settings(request):
+    user = request.user
+    return render(
+        request,
+        "two_step/settings.html",
+        {
+            "section": "Account",
+            "is_on": two_step.two_step_is_on(user=user),
+            **two_step.devices_in_use(user=user),
+            "events": AccountEvent.objects.filter(user=user)[:10],
+        },
+    )
+
+
+@login_required
+def two_step_offer(request):
+    """Offered once to a new member, after the first-use page."""
+    if two_step.two_step_is_on(user=request.user):
+        return redirect("home")
+    return render(request, "two_step/offer.html", {"section": "Account"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_step_app(request):
+    """Step 1 of 2: scan the QR code (or type the key) and enter the first code from the app."""
+    device = two_step.app_setup_start(user=request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        was_signing_in = two_step.pending_step(request) is not None
+        codes = two_step.app_setup_confirm(request=request, device=device, code=form.cleaned_data["code"])
+        if codes is not None:
+            if was_signing_in:
+                finish_sign_in(request)
+            if codes:
+                return _show_backup_codes(request, codes, first_time=True)
+            messages.success(request, "Your new authenticator app is set up. Codes from the old one no longer work.")
+            return redirect("two_step")
+        form.add_error(
+            "code",
+            "That code did not match. Enter the newest code the app shows; if it still does not work, "
+            "check that your phone sets its clock automatically.",
+        )
+    return render(
+        request,
+        "two_step/app.html",
+        {
+            "section": "Account",
+            "form": form,
+            "qr_code": two_step.app_qr_code(device),
+            "secret": two_step.app_secret_text(device),
+            "replacing": two_step.two_step_is_on(user=request.user),
+        },
+    )
+
+
+def _show_backup_codes(request, codes: list[str], *, first_time: bool):
+    # Rendered straight from the POST, never stored to show again: the page is no-store,
+    # so Back or a reload cannot bring the codes up.
+    return render(
+        request, "two_step/backup_codes.html", {"section": "Account", "codes": codes, "first_time": first_time}
+    )
+
+
+@login_required
+@require_POST
+@_two_step_on_required
+def two_step_backup_codes(request):
+    """A new set of backup codes; the old set stops working."""
+    return _show_backup_codes(request, two_step.backup_codes_make(user=request.user), first_time=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_step_off(request):
+    """Turning it off needs a current code, so a borrowed signed-in phone is not enough."""
+    if request.user.is_portal_staff:
+        raise Http404
+    if not two_step.two_step_is_on(user=request.user):
+        return redirect("two_step")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_step.code_check(user=request.user, code=form.cleaned_data["code"])
+        except two_step.CodesPaused:
+            device = None
+        if device is not None:
+            two_step.two_step_turn_off(request=request)
+            messages.success(request, "Two-step sign-in is off. Your password alone now signs you in.")
+            return redirect("two_step")
+        form.add_error("code", _paused_message(request.user) or WRONG_CODE)
+    return render(request, "two_step/off.html", {"section": "Account", "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_two_step_on_required
+def two_step_phone(request):
+    """Add a phone for text codes: the number, then the code texted to it."""
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = two_step.phone_setup_start(user=request.user, number=form.cleaned_data["number"])
+        except two_step.TextLimitReached:
+            form.add_error(None, "You have asked for several texts in the last hour. Please try again later.")
+        else:
+            phone.refresh_from_db(fields=["delivery_failed_at"])
+            if phone.delivery_failed_at is not None:
+                form.add_error(
+                    None, "We could not send a text just now. Check the number, or try again in a few minutes."
+                )
+            else:
+                return redirect("two_step_phone_confirm")
+    return render(request, "two_step/phone.html", {"section": "Account", "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_two_step_on_required
+def two_step_phone_confirm(request):
+    phone = PhoneDevice.objects.filter(user=request.user, confirmed=False).first()
+    if phone is None:
+        return redirect("two_step_phone")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_step.phone_setup_confirm(user=request.user, code=form.cleaned_data["code"]):
+            messages.success(request, "Your phone is added. You can now ask for a code by text when you sign in.")
+            return redirect("two_step")
+        form.add_error("code", "That code did not work. Check the text and try again, or ask for a new code.")
+    return render(request, "two_step/phone_confirm.html", {"section": "Account", "form": form, "phone": phone})
+
+
+@login_required
+@require_POST
+def two_step_phone_remove(request):
+    two_step.phone_remove(user=request.user)
+    messages.success(request, "Your phone is removed. No more codes will be sent to it.")
+    return redirect("two_step")
