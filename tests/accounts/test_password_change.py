@@ -9,20 +9,10 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 CHANGE_URL = "/accounts/password/change/"
-MIDDLEWARE = "portal.accounts.middleware.SignedInSessionMiddleware"
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
-
-
-@pytest.fixture(autouse=True)
-def _sessions_middleware(settings):
-    """The middleware that keeps rows current, after the second-step gate, until settings list it."""
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(middleware.index("portal.accounts.middleware.TwoStepMiddleware") + 1, MIDDLEWARE)
-        settings.MIDDLEWARE = middleware
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ pytestmark = pytest.mark.django_db
 
 SESSIONS_URL = "/accounts/sessions/"
 END_OTHERS_URL = "/accounts/sessions/end-others/"
-MIDDLEWARE = "portal.accounts.middleware.SignedInSessionMiddleware"
 
 # Real User-Agent headers, as each browser sends them.
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
@@ -65,15 +64,6 @@ OPERA_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0.0.0 Safari/537.36 OPR/115.0.0.0"
 )
-
-
-@pytest.fixture(autouse=True)
-def _sessions_middleware(settings):
-    """The middleware that keeps rows current, after the second-step gate, until settings list it."""
-    if MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(middleware.index("portal.accounts.middleware.TwoStepMiddleware") + 1, MIDDLEWARE)
-        settings.MIDDLEWARE = middleware
 
 
 def browser(user_agent: str) -> Client:
