@@ -36,6 +36,12 @@ class AccountAdapter(DefaultAccountAdapter):
         sessions.session_forget(session_key=request.session.session_key)
         super().logout(request)
 
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        # "Successfully signed in" would be untrue while the code is still to come.
+        if message_template == "account/messages/logged_in.txt" and two_step.pending_step(request) is not None:
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
     def get_login_redirect_url(self, request):
         user = request.user
         if user.is_member and user.before_you_start_seen_at is None:
