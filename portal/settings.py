@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -281,6 +282,20 @@ TWO_STEP_LOCK_MAX_SECONDS = 3600
 # A text code lasts five minutes; a person can ask for this many texts an hour.
 SMS_CODE_VALID_SECONDS = 300
 SMS_CODES_PER_HOUR = int(os.environ.get("SMS_CODES_PER_HOUR", "5"))
+# Passkeys: one more way to pass the second step once it is on, never a way in by themselves.
+# A passkey belongs to one domain, its RP ID. Browsers refuse an IP address there, so
+# development uses localhost: passkeys work at http://localhost:8000, not at 127.0.0.1.
+OTP_WEBAUTHN_RP_ID = os.environ.get("PASSKEY_RP_ID") or (ALLOWED_HOSTS[0].lstrip(".") if PRODUCTION else "localhost")
+# Origins are compared exactly, port included.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = _env_list(
+    "PASSKEY_ORIGINS", f"https://{OTP_WEBAUTHN_RP_ID}" if PRODUCTION else "http://localhost:8000"
+)
+# What a phone or browser shows when a passkey is made or used: neutral, like the site name.
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
+# A passkey alone would sign in without allauth: no lockout, rate limit or email verification.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Refuses passkeys while two-step sign-in is off, and names them neutrally.
+OTP_WEBAUTHN_HELPER_CLASS = "portal.accounts.passkeys.PasskeyHelper"
 
 # --- Sessions -------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # shared by every app server

@@ -29,6 +29,7 @@ urlpatterns = [
     # Before allauth's own: this one offers to sign out of every other session as well.
     path("accounts/password/change/", account_password.password_change, name="account_change_password"),
     path("accounts/two-step/", include("portal.accounts.urls")),
+    path("accounts/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("accounts/", include("allauth.urls")),
     # Both admins sign in through the portal's own sign-in page, never their own.
     path("admin/login/", account_views.staff_login_redirect, name="wagtail_login_redirect"),

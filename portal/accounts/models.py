@@ -191,6 +191,8 @@ class AccountEvent(models.Model):
         BACKUP_CODES_MADE = "backup_codes_made", "Made new backup codes"
         PHONE_ADDED = "phone_added", "Added a phone for text codes"
         PHONE_REMOVED = "phone_removed", "Removed the phone for text codes"
+        PASSKEY_ADDED = "passkey_added", "Added a passkey"
+        PASSKEY_REMOVED = "passkey_removed", "Removed a passkey"
         CODE_SENT = "code_sent", "A code was sent by text"
         CODES_LOCKED = "codes_locked", "Too many wrong codes: codes paused"
         PASSWORD_CHANGED = "password_changed", "Changed the password"

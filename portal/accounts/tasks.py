@@ -96,6 +96,7 @@ NOTIFIED_CHANGES = (
     AccountEvent.Kind.TWO_STEP_OFF,
     AccountEvent.Kind.APP_ADDED,
     AccountEvent.Kind.PHONE_ADDED,
+    AccountEvent.Kind.PASSKEY_ADDED,
     AccountEvent.Kind.TWO_STEP_RESET,
 )
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from portal import sms
 
@@ -47,7 +48,14 @@ class PendingStep:
 
 # Leaving is always possible: signing out, the quick exit, and the idle timer's keep-alive.
 _WAY_OUT = ("account_logout", "quick_exit", "keep_alive")
-ENTER_CODE = PendingStep("two_step_verify", ("two_step_verify", "two_step_send_text", *_WAY_OUT))
+# A passkey is checked at the package's own addresses (its script needs its texts too); the
+# verify page then finishes signing in.
+_PASSKEY = (
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
+    "otp_webauthn:js-i18n-catalog",
+)
+ENTER_CODE = PendingStep("two_step_verify", ("two_step_verify", "two_step_send_text", *_PASSKEY, *_WAY_OUT))
 SET_UP = PendingStep("two_step_app", ("two_step_app", *_WAY_OUT))
 
 
@@ -93,6 +101,7 @@ def devices_in_use(*, user: User) -> dict:
         "app": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
         "backup_codes_left": backup.token_set.count() if backup else 0,
         "phone": PhoneDevice.objects.filter(user=user, confirmed=True).first(),
+        "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"),
     }
 
 
@@ -189,9 +198,9 @@ def app_setup_confirm(*, request, device: TOTPDevice, code: str) -> list[str] | 
     device.save(update_fields=["confirmed"])
     session_verify(request=request, device=device)
     if was_on:
-        _event_record(user=user, kind=AccountEvent.Kind.APP_ADDED)
+        event_record(user=user, kind=AccountEvent.Kind.APP_ADDED)
         return []
-    _event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_ON)
+    event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_ON)
     _end_other_sessions(request)
     return backup_codes_make(user=user)
 
@@ -215,7 +224,7 @@ def two_step_turn_off(*, request) -> None:
         raise PermissionError("Staff accounts must keep two-step sign-in.")
     _devices_delete(user=user)
     request.session[SESSION_KEY] = False
-    _event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_OFF)
+    event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_OFF)
 
 
 @transaction.atomic
@@ -230,11 +239,11 @@ def two_step_reset(*, user: User, actor: User, reason: str) -> None:
     if not reason.strip():
         raise ValueError("Say how the person's identity was checked.")
     _devices_delete(user=user)
-    _event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_RESET, actor=actor, reason=reason[:200])
+    event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_RESET, actor=actor, reason=reason[:200])
     sessions.sessions_end_all(user=user)
 
 
-def _event_record(*, user: User, kind: AccountEvent.Kind, **fields) -> AccountEvent:
+def event_record(*, user: User, kind: AccountEvent.Kind, **fields) -> AccountEvent:
     """Record a change; the owner is emailed about those in tasks.NOTIFIED_CHANGES."""
     event = AccountEvent.objects.create(user=user, kind=kind, **fields)
     if kind in tasks.NOTIFIED_CHANGES:
@@ -247,6 +256,7 @@ def _devices_delete(*, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     PhoneDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
     CodeAttempts.objects.filter(user=user).delete()
 
 
@@ -298,7 +308,7 @@ def phone_setup_confirm(*, user: User, code: str) -> bool:
     PhoneDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    _event_record(user=user, kind=AccountEvent.Kind.PHONE_ADDED)
+    event_record(user=user, kind=AccountEvent.Kind.PHONE_ADDED)
     return True
 
 

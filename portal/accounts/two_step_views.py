@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from . import two_step
 from .forms import CodeForm, PhoneForm
@@ -102,6 +103,7 @@ def two_step_verify(request):
             "section": "Sign in",
             "form": form,
             "phone": phone,
+            "has_passkey": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
             "next": request.GET.get("next", ""),
             "paused": _paused_message(user) if request.method == "GET" else None,
         },

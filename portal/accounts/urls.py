@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import passkey_views
 from . import two_step_views as views
 
 urlpatterns = [
@@ -14,5 +15,6 @@ urlpatterns = [
     path("phone/", views.two_step_phone, name="two_step_phone"),
     path("phone/confirm/", views.two_step_phone_confirm, name="two_step_phone_confirm"),
     path("phone/remove/", views.two_step_phone_remove, name="two_step_phone_remove"),
+    path("passkeys/<int:pk>/remove/", passkey_views.passkey_remove, name="two_step_passkey_remove"),
     path("off/", views.two_step_off, name="two_step_off"),
 ]

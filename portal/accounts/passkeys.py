@@ -1,0 +1,69 @@
+"""Passkeys (django-otp-webauthn): one more way to pass the second step, for accounts that
+have two-step sign-in on. Never a way to sign in by themselves (see the settings)."""
+
+from django.conf import settings
+from django.db import transaction
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
+
+from . import two_step
+from .models import AccountEvent, User
+
+PASSKEY_NAME = "Passkey"
+
+
+class TwoStepOff(OTPWebAuthnApiError):
+    """Shown by the package's script under the button, so it speaks to the person."""
+
+    status_code = 403
+    default_code = "two_step_off"
+    default_detail = "A passkey can only be added once two-step sign-in is on. Turn it on first, then add your passkey."
+
+
+class PasskeyHelper(WebAuthnHelper):
+    """The package's hook for every passkey ceremony (OTP_WEBAUTHN_HELPER_CLASS).
+
+    The package lets any signed-in person register a passkey, and marks a session without
+    another method as having passed the second step with it. Here a passkey is only an extra
+    to an authenticator app, so registering is refused while two-step sign-in is off.
+    """
+
+    def register_begin(self, user: User) -> tuple[dict, dict]:
+        _two_step_required(user)
+        return super().register_begin(user=user)
+
+    def register_complete(self, user: User, state: dict, data: dict):
+        # Checked again: two-step sign-in may have been turned off since the ceremony began.
+        _two_step_required(user)
+        with transaction.atomic():
+            credential = super().register_complete(user=user, state=state, data=data)
+            two_step.event_record(user=user, kind=AccountEvent.Kind.PASSKEY_ADDED)
+        return credential
+
+    # The phone or password manager keeps these names next to the passkey, where someone
+    # looking through the phone would read them: the site's neutral name, not the email.
+    def get_credential_name(self, user: User) -> str:
+        return settings.SITE_NAME
+
+    def get_credential_display_name(self, user: User) -> str:
+        return settings.SITE_NAME
+
+    def create_credential(self, user: User, response, parsed_credential, original_data: dict) -> WebAuthnCredential:
+        credential = super().create_credential(user, response, parsed_credential, original_data)
+        credential.name = PASSKEY_NAME
+        return credential
+
+
+def _two_step_required(user: User) -> None:
+    if not two_step.two_step_is_on(user=user):
+        raise TwoStepOff()
+
+
+def passkey_remove(*, user: User, passkey_id: int) -> bool:
+    """Remove one of the person's own passkeys; False when they have none by that id."""
+    with transaction.atomic():
+        deleted, _ = WebAuthnCredential.objects.filter(user=user, pk=passkey_id).delete()
+        if deleted:
+            two_step.event_record(user=user, kind=AccountEvent.Kind.PASSKEY_REMOVED)
+    return deleted > 0
