@@ -2,16 +2,15 @@
 adding one on the settings page, then passing the second step with it, on a small phone."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from portal.accounts import two_step
 from portal.accounts.models import AccountEvent
+from tests.browser.checks import PHONE, assert_accessible, assert_fits
 from tests.factories import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 320, "height": 640}
 # Reported to the console by the page itself as well, in case Chromium words its own message
 # differently one day.
 CSP_LISTENER = """
@@ -28,17 +27,6 @@ def localhost_url(live_server, settings):
     settings.OTP_WEBAUTHN_RP_ID = "localhost"
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [url]
     return url
-
-
-def assert_accessible(page) -> None:
-    results = Axe().run(page)
-    problems = [f"{v['id']} ({v['impact']})" for v in results.response["violations"]]
-    assert problems == [], f"{page.url}: {problems}"
-
-
-def assert_fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide"
 
 
 def test_a_member_adds_a_passkey_and_signs_in_with_it_by_keyboard(new_context, sign_in, localhost_url):

@@ -3,32 +3,19 @@
 import base64
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
+from tests.browser.checks import PHONE, assert_accessible, assert_fits
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 320, "height": 640}
 
 
 def code_for(setup_key: str, steps_ahead: int = 0) -> str:
     """What an authenticator app given this setup key shows."""
     key = base64.b32decode(setup_key.replace(" ", "") + "=" * (-len(setup_key.replace(" ", "")) % 8))
     return f"{totp(key, drift=steps_ahead):06d}"
-
-
-def assert_accessible(page) -> None:
-    results = Axe().run(page)
-    problems = [f"{v['id']} ({v['impact']})" for v in results.response["violations"]]
-    assert problems == [], f"{page.url}: {problems}"
-
-
-def assert_fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide"
 
 
 def test_a_member_turns_on_two_step_by_keyboard_on_a_small_phone(new_context, sign_in, live_server):
