@@ -275,6 +275,8 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 # The name an authenticator app shows next to the codes: neutral, like the site name.
 OTP_TOTP_ISSUER = SITE_NAME
+# Django's admin must not show anyone's authenticator key or backup codes, administrators included.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 TWO_STEP_FAILURES_BEFORE_LOCK = 5
 # The first lock lasts this long and doubles with each further wrong code, up to the maximum.
 TWO_STEP_LOCK_SECONDS = int(os.environ.get("TWO_STEP_LOCK_SECONDS", "60"))

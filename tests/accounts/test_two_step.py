@@ -625,3 +625,46 @@ def test_a_change_that_fails_sends_nothing(client, protected_member, mailoutbox,
         client.post("/accounts/two-step/off/", {"code": "000000"})
 
     assert mailoutbox == []
+
+
+# --- Recovery in Django's admin ----------------------------------------------------------------
+
+
+def test_an_administrator_removes_two_step_in_the_admin_with_a_reason(client, protected_member, admin_user):
+    client.force_login(admin_user)
+    change_page = client.get(f"/django-admin/accounts/user/{protected_member.pk}/change/")
+    remove_url = f"/django-admin/accounts/user/{protected_member.pk}/remove-two-step/"
+    assert remove_url.encode() in change_page.content
+
+    refused = client.post(remove_url, {"reason": ""})
+    assert refused.status_code == 200
+    assert two_step.two_step_is_on(user=protected_member), "no reason, no removal"
+
+    response = client.post(remove_url, {"reason": "Called back via their support service"})
+
+    assert response.status_code == 302
+    assert not two_step.two_step_is_on(user=protected_member)
+    event = AccountEvent.objects.get(user=protected_member, kind=AccountEvent.Kind.TWO_STEP_RESET)
+    assert event.actor == admin_user
+
+
+@pytest.mark.parametrize("role", ["member", "worker", "coordinator", "editor"])
+def test_nobody_else_reaches_the_admins_removal(request, client, protected_member, role):
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.post(
+        f"/django-admin/accounts/user/{protected_member.pk}/remove-two-step/", {"reason": "I am the owner"}
+    )
+
+    assert response.status_code in (302, 403)
+    assert two_step.two_step_is_on(user=protected_member)
+
+
+def test_the_admin_shows_nobodys_authenticator_key(client, protected_member, admin_user):
+    """Django-otp's own admin pages (with the key's QR code) are not there to be used."""
+    client.force_login(admin_user)
+    device = TOTPDevice.objects.get(user=protected_member)
+
+    assert client.get("/django-admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 404
+    assert client.get("/django-admin/otp_static/staticdevice/").status_code == 404
