@@ -141,6 +141,14 @@ def code_check(*, user: User, code: str) -> Device | None:
     return device
 
 
+def codes_paused_until(*, user: User) -> datetime | None:
+    """When codes will be checked again for this account, while they are paused."""
+    attempts = CodeAttempts.objects.filter(user=user).first()
+    if attempts is None or attempts.locked_until is None or attempts.locked_until <= timezone.now():
+        return None
+    return attempts.locked_until
+
+
 def session_verify(*, request, device: Device) -> None:
     """Mark this session as having passed the second step, under a new session key."""
     django_otp.login(request, device)

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timezone import localtime
@@ -18,7 +17,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from . import two_step
 from .forms import CodeForm, PhoneForm
-from .models import AccountEvent, CodeAttempts, PhoneDevice
+from .models import AccountEvent, PhoneDevice
 from .services import sign_in_complete
 
 WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
@@ -40,9 +39,8 @@ def _next_url(request) -> str:
 
 
 def _paused_message(user) -> str | None:
-    attempts = CodeAttempts.objects.filter(user=user).first()
-    until = attempts.locked_until if attempts else None
-    if until is None or until <= timezone.now():
+    until = two_step.codes_paused_until(user=user)
+    if until is None:
         return None
     return (
         "Too many codes that did not work, so codes are paused for a while to keep your account safe. "
