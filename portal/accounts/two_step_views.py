@@ -134,13 +134,8 @@ def _text_code(request, phone: PhoneDevice) -> None:
         )
         return
     phone.refresh_from_db(fields=["delivery_failed_at"])
-    if phone.delivery_failed_at is not None:
-        messages.error(
-            request,
-            "We could not send a text just now. Use your authenticator app or a backup code, "
-            "or try again in a few minutes.",
-        )
-    else:
+    # A text that could not be sent is shown by the code page itself, for as long as it is true.
+    if phone.delivery_failed_at is None:
         messages.success(
             request, f"We are sending a code to your phone ending {phone.number_ending}. It works for 5 minutes."
         )
