@@ -26,7 +26,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from portal import sms
 
 from . import sessions, tasks
-from .models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, Role, SignedInSession, User
+from .models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, User
+from .permissions import can_remove_others_two_step, must_use_two_step
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def pending_step(request) -> PendingStep | None:
         is_on = request.session[SESSION_KEY] = two_step_is_on(user=request.user)
     if is_on:
         return ENTER_CODE
-    if request.user.is_portal_staff:
+    if must_use_two_step(request.user):
         return SET_UP
     return None
 
@@ -161,7 +162,7 @@ def session_key_renew(request) -> None:
     the session keeps its place in the owner's list of sessions."""
     old_key = request.session.session_key
     request.session.cycle_key()
-    SignedInSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+    sessions.session_rekey(old_session_key=old_key, new_session_key=request.session.session_key)
 
 
 # --- The authenticator app and backup codes --------------------------------------------
@@ -197,8 +198,9 @@ def app_setup_confirm(*, request, device: TOTPDevice, code: str) -> list[str] | 
     with the password alone must not outlive the new protection.
     """
     user = request.user
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
-    if not device.verify_token(normalise_code(code)):
+    # Locked and read again: of two confirmations sent at once, the second finds nothing left to confirm.
+    device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+    if device is None or not device.verify_token(normalise_code(code)):
         return None
     was_on = two_step_is_on(user=user)
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -228,7 +230,7 @@ def backup_codes_make(*, user: User) -> list[str]:
 def two_step_turn_off(*, request) -> None:
     """Remove every method. The caller has checked a current code first."""
     user = request.user
-    if user.is_portal_staff:
+    if must_use_two_step(user):
         raise PermissionError("Staff accounts must keep two-step sign-in.")
     _devices_delete(user=user)
     request.session[SESSION_KEY] = False
@@ -242,7 +244,7 @@ def two_step_reset(*, user: User, actor: User, reason: str) -> None:
     Only after checking who is asking, outside the portal; the reason records how. The
     person is signed out everywhere and must set two-step sign-in up again (staff at once).
     """
-    if not (actor.is_active and actor.role == Role.ADMIN):
+    if not can_remove_others_two_step(actor):
         raise PermissionError("Only an administrator can remove two-step sign-in.")
     if not reason.strip():
         raise ValueError("Say how the person's identity was checked.")

@@ -18,6 +18,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from . import two_step
 from .forms import CodeForm, PhoneForm
 from .models import AccountEvent, PhoneDevice
+from .permissions import must_use_two_step
 from .services import sign_in_complete
 
 WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
@@ -153,6 +154,7 @@ def two_step_settings(request):
         {
             "section": "Account",
             "is_on": two_step.two_step_is_on(user=user),
+            "can_turn_off": not must_use_two_step(user),
             **two_step.devices_in_use(user=user),
             "events": AccountEvent.objects.filter(user=user)[:10],
         },
@@ -197,6 +199,7 @@ def two_step_app(request):
             "qr_code": two_step.app_qr_code(device),
             "secret": two_step.app_secret_text(device),
             "replacing": two_step.two_step_is_on(user=request.user),
+            "must_use": must_use_two_step(request.user),
         },
     )
 
@@ -221,7 +224,7 @@ def two_step_backup_codes(request):
 @require_http_methods(["GET", "POST"])
 def two_step_off(request):
     """Turning it off needs a current code, so a borrowed signed-in phone is not enough."""
-    if request.user.is_portal_staff:
+    if must_use_two_step(request.user):
         raise Http404
     if not two_step.two_step_is_on(user=request.user):
         return redirect("two_step")

@@ -668,3 +668,27 @@ def test_the_admin_shows_nobodys_authenticator_key(client, protected_member, adm
     assert client.get("/django-admin/otp_totp/totpdevice/").status_code == 404
     assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 404
     assert client.get("/django-admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_a_second_confirmation_of_the_same_app_is_refused_not_a_crash(member, rf):
+    """Two taps on Continue send the same code twice: the second finds nothing left to confirm."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    device = two_step.app_setup_start(user=member)
+    code = f"{totp(device.bin_key):06d}"
+    request = rf.post("/accounts/two-step/app/")
+    request.user, request.session = member, SessionStore()
+    request.session.create()
+
+    assert two_step.app_setup_confirm(request=request, device=device, code=code)
+    assert two_step.app_setup_confirm(request=request, device=device, code=code) is None
+    assert TOTPDevice.objects.filter(user=member, confirmed=True).count() == 1
+
+
+def test_backup_codes_are_not_made_while_two_step_is_off(client, member):
+    client.force_login(member)
+
+    response = client.post("/accounts/two-step/backup-codes/", follow=True)
+
+    assert b"First set up an authenticator app" in response.content
+    assert not StaticDevice.objects.filter(user=member).exists()
