@@ -13,7 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as _registers_totp_admin  # noqa: F401 - see the end
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Organisation, User
+from .models import AccountEvent, Organisation, User
 from .two_step import two_step_is_on, two_step_reset
 
 
@@ -83,10 +83,11 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class RemoveTwoStepForm(forms.Form):
-    reason = forms.CharField(
+    reason = forms.ChoiceField(
         label="How did you check who is asking?",
-        max_length=200,
-        help_text="For example: called back on the number their support service holds. No other details.",
+        choices=AccountEvent.IdentityCheck.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you checked who is asking. Without a check, nothing is removed."},
     )
 
 

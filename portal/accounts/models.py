@@ -206,8 +206,15 @@ class AccountEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # For an administrator's recovery: how the person's identity was checked. Not free notes.
-    reason = models.CharField(max_length=200, blank=True)
+
+    class IdentityCheck(models.TextChoices):
+        CALL_BACK = "call_back", "Called back on a number their support service holds"
+        IN_PERSON = "in_person", "Seen in person, with identification"
+        SUPPORT_WORKER = "support_worker", "Confirmed by their support worker"
+
+    # For an administrator's recovery: how the person's identity was checked. A choice, never
+    # free text, so no private detail about the person lands unencrypted in this table.
+    reason = models.CharField(max_length=30, choices=IdentityCheck.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

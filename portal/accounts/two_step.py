@@ -246,10 +246,12 @@ def two_step_reset(*, user: User, actor: User, reason: str) -> None:
     """
     if not can_remove_others_two_step(actor):
         raise PermissionError("Only an administrator can remove two-step sign-in.")
-    if not reason.strip():
-        raise ValueError("Say how the person's identity was checked.")
+    if reason not in AccountEvent.IdentityCheck.values:
+        raise ValueError(
+            "Say how the person's identity was checked: one of " + ", ".join(AccountEvent.IdentityCheck.values) + "."
+        )
     _devices_delete(user=user)
-    event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_RESET, actor=actor, reason=reason[:200])
+    event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_RESET, actor=actor, reason=reason)
     sessions.sessions_end_all(user=user)
 
 

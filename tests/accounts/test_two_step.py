@@ -535,12 +535,12 @@ def test_an_administrator_can_remove_two_step_and_it_is_recorded(client, protect
     enter_code(client, app_code(protected_member))
     assert is_signed_in(client)
 
-    call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="Called back on file number")
+    call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="call_back")
 
     assert not two_step.two_step_is_on(user=protected_member)
     assert not is_signed_in(client), "signed out everywhere"
     event = AccountEvent.objects.get(user=protected_member, kind=AccountEvent.Kind.TWO_STEP_RESET)
-    assert event.actor == admin_user and event.reason == "Called back on file number"
+    assert event.actor == admin_user and event.reason == AccountEvent.IdentityCheck.CALL_BACK
     again = Client()
     sign_in(again, protected_member.email)
     assert b"removed by an administrator" in again.get("/accounts/two-step/").content
@@ -548,8 +548,10 @@ def test_an_administrator_can_remove_two_step_and_it_is_recorded(client, protect
 
 def test_only_an_administrator_can_remove_two_step_and_only_with_a_reason(protected_member, worker, admin_user):
     with pytest.raises(CommandError, match="Only an administrator"):
-        call_command("remove_two_step", protected_member.email, by=worker.email, reason="asked nicely")
-    with pytest.raises(CommandError, match="identity"):
+        call_command("remove_two_step", protected_member.email, by=worker.email, reason="in_person")
+    with pytest.raises(ValueError, match="identity"):
+        two_step.two_step_reset(user=protected_member, actor=admin_user, reason="She rang from the refuge")
+    with pytest.raises(CommandError, match="invalid choice"):
         call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="  ")
     assert two_step.two_step_is_on(user=protected_member)
 
@@ -611,7 +613,7 @@ def test_an_administrators_removal_is_emailed_to_the_owner(
     protected_member, admin_user, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="Called back")
+        call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="call_back")
 
     [notice] = mailoutbox
     assert "removed by an administrator" in notice.body
@@ -640,7 +642,7 @@ def test_an_administrator_removes_two_step_in_the_admin_with_a_reason(client, pr
     assert refused.status_code == 200
     assert two_step.two_step_is_on(user=protected_member), "no reason, no removal"
 
-    response = client.post(remove_url, {"reason": "Called back via their support service"})
+    response = client.post(remove_url, {"reason": "support_worker"})
 
     assert response.status_code == 302
     assert not two_step.two_step_is_on(user=protected_member)
@@ -653,7 +655,7 @@ def test_nobody_else_reaches_the_admins_removal(request, client, protected_membe
     client.force_login(request.getfixturevalue(role))
 
     response = client.post(
-        f"/django-admin/accounts/user/{protected_member.pk}/remove-two-step/", {"reason": "I am the owner"}
+        f"/django-admin/accounts/user/{protected_member.pk}/remove-two-step/", {"reason": "call_back"}
     )
 
     assert response.status_code in (302, 403)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.accounts.models import User
+from portal.accounts.models import AccountEvent, User
 from portal.accounts.two_step import two_step_reset
 
 
@@ -15,7 +15,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email", help="The account to recover.")
         parser.add_argument("--by", required=True, help="Email address of the administrator doing it.")
-        parser.add_argument("--reason", required=True, help="How the person's identity was checked (no other details).")
+        parser.add_argument(
+            "--reason",
+            required=True,
+            choices=AccountEvent.IdentityCheck.values,
+            help="How the person's identity was checked: "
+            + "; ".join(f"{value} = {label}" for value, label in AccountEvent.IdentityCheck.choices),
+        )
 
     def handle(self, *args, email: str, by: str, reason: str, **options):
         user = User.objects.filter(email__iexact=email).first()
