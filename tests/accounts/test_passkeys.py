@@ -331,6 +331,6 @@ def test_turning_two_step_off_removes_every_passkey(client, protected_member):
 def test_an_administrators_reset_removes_every_passkey(protected_member):
     stored_passkey(protected_member)
 
-    two_step.two_step_reset(user=protected_member, actor=AdminFactory(), reason="Met in person with photo ID")
+    two_step.two_step_reset(user=protected_member, actor=AdminFactory(), reason="in_person")
 
     assert not WebAuthnCredential.objects.filter(user=protected_member).exists()
