@@ -240,6 +240,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account; changing it is the portal's own page (portal.accounts.email_change).
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 # The same answer for known and unknown addresses at sign-in, sign-up and reset.
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -267,6 +269,14 @@ AXES_DISABLE_ACCESS_LOG = True
 # allauth rate limit for everybody. axes reads the same count (portal.accounts.auth.client_ip).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "portal.accounts.auth.client_ip"
+
+# Changes of control (email, password, two-step sign-in, destroying records, deletion) need the
+# password, and a code when two-step sign-in is on, within this many minutes (portal.accounts.reauth).
+REAUTHENTICATION_MINUTES = int(os.environ.get("REAUTHENTICATION_MINUTES", "5"))
+# A changed email address can be put back from the old address for this long.
+EMAIL_CHANGE_UNDO_DAYS = 7
+# A link to confirm a new email address works for this long.
+EMAIL_CHANGE_CONFIRM_HOURS = 24
 
 # --- Two-step sign-in ---------------------------------------------------------------------
 # Wrong codes are counted per account across every device and app server (CodeAttempts), so

@@ -1,5 +1,7 @@
 """Fixtures shared by the whole suite."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -8,6 +10,7 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
 from portal import crypto, sms
+from portal.accounts import reauth
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -58,6 +61,13 @@ class PortalClient(Client):
             session = self.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
+
+    def confirm_identity(self, *, seconds_ago: float = 0) -> None:
+        """Stand in for the reauthentication page (tests/accounts/test_reauth.py tests the page
+        itself): this session gave its password, and a code, ``seconds_ago``."""
+        session = self.session
+        session[reauth.SESSION_KEY] = time.time() - seconds_ago
+        session.save()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from . import sessions, two_step
 from .models import Role
+from .reauth import reauth_record
 from .two_step_views import finish_sign_in
 
 
@@ -27,8 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request, user):
         super().login(request, user)
+        step = two_step.pending_step(request)
+        if step is not two_step.ENTER_CODE:
+            # The password is all the proof this account has, and it was just given: setting up
+            # two-step sign-in, as staff must at once, is not asked for it again.
+            reauth_record(request)
         # With two-step sign-in on, the sign-in is finished only once a code is accepted.
-        if two_step.pending_step(request) is None:
+        if step is None:
             finish_sign_in(request)
 
     def logout(self, request):

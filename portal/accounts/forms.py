@@ -2,9 +2,11 @@
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied
 
-from .two_step import phone_number_normalise
+from .two_step import CODES_PAUSED, WRONG_CODE, CodesPaused, code_check, phone_number_normalise, two_step_is_on
 
 
 class SignupForm(AllauthSignupForm):
@@ -29,6 +31,32 @@ class CodeForm(forms.Form):
     )
 
 
+def _current_code_field() -> forms.CharField:
+    return forms.CharField(
+        label="A code from your current authenticator app, or a backup code",
+        max_length=20,
+        error_messages={"required": "Enter a code from your current app, or a backup code."},
+        widget=CodeForm.base_fields["code"].widget,
+    )
+
+
+class CurrentCodeForm(forms.Form):
+    """Replacing the backup codes needs a code from what is being replaced, or from the app."""
+
+    current_code = _current_code_field()
+
+
+class ReplaceAppForm(CodeForm):
+    """Moving to a new app: the new app's first code, and one from the old app or a backup code."""
+
+    current_code = _current_code_field()
+    field_order = ["current_code", "code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "The code your new app shows"
+
+
 class PhoneForm(forms.Form):
     number = forms.CharField(
         label="Mobile number",
@@ -42,3 +70,59 @@ class PhoneForm(forms.Form):
         if number is None:
             raise forms.ValidationError("Enter a mobile number, like 07700 900123 or +44 7700 900123.")
         return number
+
+
+class ReauthenticateForm(forms.Form):
+    """The password again and, when two-step sign-in is on, a current code.
+
+    Wrong passwords count towards the same lockout as the sign-in page (django-axes, through
+    ``authenticate``); wrong codes towards the same pause as the code page. The code is only
+    checked once the password is right, so a guessed password spends nobody's codes.
+    """
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        error_messages={"required": "Enter your password."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label="A code from your authenticator app, a text or a backup code",
+        max_length=20,
+        error_messages={"required": "Enter a code."},
+        widget=CodeForm.base_fields["code"].widget,
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = request.user
+        self.needs_code = two_step_is_on(user=self.user)
+        if not self.needs_code:
+            del self.fields["code"]
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if not password or (self.needs_code and not cleaned.get("code")):
+            return cleaned
+        try:
+            checked = authenticate(self.request, email=self.user.email, password=password)
+        except PermissionDenied:
+            checked = None
+        if getattr(self.request, "axes_locked_out", False):
+            raise forms.ValidationError(
+                "Too many passwords that did not work, so this is paused for a while to keep your account safe. "
+                "Try again later."
+            )
+        if checked is None or checked.pk != self.user.pk:
+            self.add_error("password", "That is not your password. Check it and try again.")
+            return cleaned
+        if self.needs_code:
+            try:
+                device = code_check(user=self.user, code=cleaned["code"])
+            except CodesPaused:
+                raise forms.ValidationError(CODES_PAUSED) from None
+            if device is None:
+                self.add_error("code", WRONG_CODE)
+        return cleaned

@@ -198,6 +198,16 @@ class AccountEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", "Changed the password"
         OTHER_SESSIONS_ENDED = "other_sessions_ended", "Signed out of all other sessions"
         TWO_STEP_RESET = "two_step_reset", "Two-step sign-in removed by an administrator"
+        EMAIL_CHANGED = "email_changed", "Changed the email address"
+        EMAIL_CHANGE_UNDONE = "email_change_undone", "Undid a change of email address"
+        NOTES_DESTROYED = "notes_destroyed", "Deleted notes for good"
+        DELETION_REQUESTED = "deletion_requested", "Asked for the account to be deleted"
+        # What an administrator did to the account: always recorded, always shown to its owner.
+        STAFF_INVITED = "staff_invited", "Account created by an administrator, with an invitation"
+        ROLE_CHANGED = "role_changed", "Role changed by an administrator"
+        ORGANISATION_CHANGED = "organisation_changed", "Organisation changed by an administrator"
+        DEACTIVATED = "deactivated", "Account closed by an administrator"
+        REACTIVATED = "reactivated", "Account reopened by an administrator"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -222,3 +232,28 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class EmailChange(models.Model):
+    """A change of the account's one email address, from request to confirmation, and the
+    week after it during which the old address can undo it.
+
+    The new address must confirm before anything changes; once it has, the old address is told
+    at once with a link that puts it back. Only SHA-256 hashes of the two links' tokens are
+    kept, so a leaked table cannot be used to confirm or undo anything.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_changes")
+    old_email = models.EmailField()
+    new_email = models.EmailField()
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    confirm_token_hash = models.CharField(max_length=64, unique=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    undo_token_hash = models.CharField(max_length=64, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return "change of email address"

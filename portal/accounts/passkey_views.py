@@ -1,15 +1,27 @@
-"""Removing a passkey. Adding and using one go through django-otp-webauthn's own addresses."""
+"""Adding and removing a passkey. Using one, and the ceremony itself, go through
+django-otp-webauthn's own addresses (checked again in passkeys.PasskeyHelper)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from . import passkeys
+from .reauth import reauthentication_required
+from .two_step_views import two_step_on_required
 
 
 @login_required
+@two_step_on_required
+@reauthentication_required
+@require_GET
+def passkey_add(request):
+    return render(request, "two_step/passkey_add.html", {"section": "Account"})
+
+
+@login_required
+@reauthentication_required
 @require_POST
 def passkey_remove(request, pk: int):
     # Only the person's own passkeys are found: any other id is a 404, never another's.

@@ -8,6 +8,8 @@ from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
 
 from . import two_step
+from .events import event_record
+from .reauth import recently_reauthenticated
 from .models import AccountEvent, User
 
 PASSKEY_NAME = "Passkey"
@@ -21,6 +23,14 @@ class TwoStepOff(OTPWebAuthnApiError):
     default_detail = "A passkey can only be added once two-step sign-in is on. Turn it on first, then add your passkey."
 
 
+class ConfirmFirst(OTPWebAuthnApiError):
+    """Adding a passkey is a change of control: the page that offers it asks first."""
+
+    status_code = 403
+    default_code = "reauthentication_required"
+    default_detail = "For your safety, confirm it is you first: reload this page and enter your password."
+
+
 class PasskeyHelper(WebAuthnHelper):
     """The package's hook for every passkey ceremony (OTP_WEBAUTHN_HELPER_CLASS).
 
@@ -31,15 +41,22 @@ class PasskeyHelper(WebAuthnHelper):
 
     def register_begin(self, user: User) -> tuple[dict, dict]:
         _two_step_required(user)
+        self._recently_confirmed()
         return super().register_begin(user=user)
 
     def register_complete(self, user: User, state: dict, data: dict):
         # Checked again: two-step sign-in may have been turned off since the ceremony began.
         _two_step_required(user)
+        self._recently_confirmed()
         with transaction.atomic():
             credential = super().register_complete(user=user, state=state, data=data)
-            two_step.event_record(user=user, kind=AccountEvent.Kind.PASSKEY_ADDED)
+            event_record(user=user, kind=AccountEvent.Kind.PASSKEY_ADDED)
         return credential
+
+    def _recently_confirmed(self) -> None:
+        # The package's own addresses are reached by script, past the page's decorator.
+        if not recently_reauthenticated(self.request):
+            raise ConfirmFirst()
 
     # The phone or password manager keeps these names next to the passkey, where someone
     # looking through the phone would read them: the site's neutral name, not the email.
@@ -65,5 +82,5 @@ def passkey_remove(*, user: User, passkey_id: int) -> bool:
     with transaction.atomic():
         deleted, _ = WebAuthnCredential.objects.filter(user=user, pk=passkey_id).delete()
         if deleted:
-            two_step.event_record(user=user, kind=AccountEvent.Kind.PASSKEY_REMOVED)
+            event_record(user=user, kind=AccountEvent.Kind.PASSKEY_REMOVED)
     return deleted > 0

@@ -5,6 +5,7 @@ from allauth.account.views import PasswordChangeView as AllauthPasswordChangeVie
 from django import forms
 from django.contrib import messages
 
+from .reauth import reauthentication_required
 from .sessions import sessions_after_password_change
 
 
@@ -43,4 +44,5 @@ class PasswordChangeView(AllauthPasswordChangeView):
         return response
 
 
-password_change = PasswordChangeView.as_view()
+# Whoever holds a signed-in phone must not be able to set a password the owner does not know.
+password_change = reauthentication_required(PasswordChangeView.as_view())

@@ -10,7 +10,9 @@ from portal import keys
 from portal.models import DataKey
 
 from . import sessions
-from .models import Organisation, Role, User
+from .errors import NotAllowed
+from .events import event_record
+from .models import AccountEvent, Organisation, Role, User
 
 
 def user_mark_before_you_start_seen(*, user: User) -> None:
@@ -25,19 +27,22 @@ def staff_account_create(
 ) -> User:
     """Create a staff account. Only admins do this; members sign themselves up."""
     if role == Role.MEMBER:
-        raise ValueError("Members sign themselves up; use the sign-up page.")
+        raise NotAllowed("Members sign themselves up; use the sign-up page.")
     if role == Role.ADMIN:
         return User.objects.create_superuser(email, password, organisation=organisation)
     return User.objects.create_user(email, password, role=role, organisation=organisation)
 
 
+@transaction.atomic
 def account_deletion_request(*, user: User) -> None:
-    """Schedule a member's account for deletion after the grace period."""
+    """Schedule a member's account for deletion after the grace period, and sign it out everywhere."""
     if not user.is_member:
-        raise ValueError("Only members delete their own accounts; staff accounts are closed by an admin.")
+        raise NotAllowed("Only members delete their own accounts; staff accounts are closed by an admin.")
     if user.deletion_requested_at is None:
         user.deletion_requested_at = timezone.now()
         user.save(update_fields=["deletion_requested_at"])
+        event_record(user=user, kind=AccountEvent.Kind.DELETION_REQUESTED)
+    sessions.sessions_end_all(user=user)
 
 
 def account_deletion_cancel(*, user: User) -> bool:

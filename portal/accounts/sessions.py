@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from .events import event_record
 from .models import AccountEvent, SignedInSession, User
 from .tasks import sign_in_notice_send
 
@@ -220,7 +221,7 @@ def sessions_after_password_change(*, user: User, session_key: str, previous_ses
     Returns how many were ended.
     """
     session_rekey(old_session_key=previous_session_key, new_session_key=session_key)
-    AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.PASSWORD_CHANGED)
+    event_record(user=user, kind=AccountEvent.Kind.PASSWORD_CHANGED)
     if end_others:
         return sessions_end_others(user=user, keep_session_key=session_key)
     sessions_keep_after_password_change(user=user, keep_session_key=session_key)

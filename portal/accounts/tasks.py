@@ -89,21 +89,34 @@ def _request_for_allauth():
     return allauth_context.request_context(_PortalRequest(settings.WAGTAILADMIN_BASE_URL))
 
 
-# Changes to how an account signs in that its owner is told about by email, in case it was
-# not them (someone with their phone in hand turning two-step sign-in off, say).
+# Changes of control that the account's owner is told about by email, in case it was not them
+# (someone with their phone in hand turning two-step sign-in off, say). A change of email
+# address has its own notice, sent to the old address with a link that undoes it.
 NOTIFIED_CHANGES = (
     AccountEvent.Kind.TWO_STEP_ON,
     AccountEvent.Kind.TWO_STEP_OFF,
     AccountEvent.Kind.APP_ADDED,
+    AccountEvent.Kind.BACKUP_CODES_MADE,
     AccountEvent.Kind.PHONE_ADDED,
+    AccountEvent.Kind.PHONE_REMOVED,
     AccountEvent.Kind.PASSKEY_ADDED,
+    AccountEvent.Kind.PASSKEY_REMOVED,
     AccountEvent.Kind.TWO_STEP_RESET,
+    AccountEvent.Kind.PASSWORD_CHANGED,
+    AccountEvent.Kind.EMAIL_CHANGE_UNDONE,
+    AccountEvent.Kind.NOTES_DESTROYED,
+    AccountEvent.Kind.DELETION_REQUESTED,
+    AccountEvent.Kind.STAFF_INVITED,
+    AccountEvent.Kind.ROLE_CHANGED,
+    AccountEvent.Kind.ORGANISATION_CHANGED,
+    AccountEvent.Kind.DEACTIVATED,
+    AccountEvent.Kind.REACTIVATED,
 )
 
 
 @task
-def sign_in_change_notice_send(event_id: int) -> None:
-    """Email the account's owner about a change to how it signs in. Carries only the event's id."""
+def account_change_notice_send(event_id: int) -> None:
+    """Email the account's owner about a change of control. Carries only the event's id."""
     event = AccountEvent.objects.select_related("user").filter(pk=event_id, kind__in=NOTIFIED_CHANGES).first()
     if event is None:
         return
@@ -116,7 +129,7 @@ def sign_in_change_notice_send(event_id: int) -> None:
     }
     try:
         with _request_for_allauth():
-            get_adapter().send_mail("account/email/sign_in_change", event.user.email, context)
+            get_adapter().send_mail("account/email/account_change", event.user.email, context)
     except Exception as error:
         # As with the sign-in notice: no address, no error text in the log.
-        logger.warning("A sign-in change notice for account %s was not sent: %s", event.user_id, type(error).__name__)
+        logger.warning("An account change notice for account %s was not sent: %s", event.user_id, type(error).__name__)

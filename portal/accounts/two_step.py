@@ -25,7 +25,9 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from portal import sms
 
-from . import sessions, tasks
+from . import sessions
+from .errors import CodesPaused, NotAllowed, TextLimitReached, WrongCode
+from .events import event_record
 from .models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, User
 from .permissions import can_remove_others_two_step, must_use_two_step
 
@@ -57,19 +59,14 @@ _PASSKEY = (
     "otp_webauthn:js-i18n-catalog",
 )
 ENTER_CODE = PendingStep("two_step_verify", ("two_step_verify", "two_step_send_text", *_PASSKEY, *_WAY_OUT))
-SET_UP = PendingStep("two_step_app", ("two_step_app", *_WAY_OUT))
+# Setting up is a change of control: a staff member who takes a while is asked for the password again.
+SET_UP = PendingStep("two_step_app", ("two_step_app", "account_reauthenticate", *_WAY_OUT))
 
 
-class CodesPaused(Exception):
-    """Too many wrong codes: no code is checked until ``until``."""
-
-    def __init__(self, until: datetime):
-        super().__init__(f"Codes are paused until {until.isoformat()}")
-        self.until = until
-
-
-class TextLimitReached(Exception):
-    """The hourly number of text codes for this account has been sent."""
+WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
+CODES_PAUSED = (
+    "Too many codes that did not work, so codes are paused for a while to keep your account safe. Try again later."
+)
 
 
 def session_verified(request) -> bool:
@@ -114,12 +111,13 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code).lower()
 
 
-def code_check(*, user: User, code: str) -> Device | None:
+def code_check(*, user: User, code: str, kinds: tuple[type[Device], ...] | None = None) -> Device | None:
     """The device that accepts ``code`` (used up, if single-use), or None.
 
-    Raises CodesPaused while the account is locked. Each wrong code counts once, whichever
-    device it was meant for; the fifth in a row pauses codes, and each further one doubles
-    the pause.
+    ``kinds`` limits which of the person's methods may answer (replacing the app needs a code
+    from the app itself or a backup code, not a text). Raises CodesPaused while the account is
+    locked. Each wrong code counts once, whichever device it was meant for; the fifth in a row
+    pauses codes, and each further one doubles the pause.
     """
     with transaction.atomic():
         CodeAttempts.objects.get_or_create(user=user)
@@ -127,7 +125,7 @@ def code_check(*, user: User, code: str) -> Device | None:
         now = timezone.now()
         if attempts.locked_until is not None and attempts.locked_until > now:
             raise CodesPaused(attempts.locked_until)
-        device = django_otp.match_token(user, normalise_code(code))
+        device = _matching_device(user=user, code=normalise_code(code), kinds=kinds)
         if device is not None:
             attempts.failures = 0
             attempts.locked_until = None
@@ -140,6 +138,19 @@ def code_check(*, user: User, code: str) -> Device | None:
                 AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.CODES_LOCKED)
         attempts.save(update_fields=["failures", "locked_until"])
     return device
+
+
+def _matching_device(*, user: User, code: str, kinds: tuple[type[Device], ...] | None) -> Device | None:
+    if kinds is None:
+        return django_otp.match_token(user, code)
+    for device in django_otp.devices_for_user(user):
+        if isinstance(device, kinds) and device.verify_is_allowed()[0] and device.verify_token(code):
+            return device
+    return None
+
+
+# What a code must come from to replace the app or the backup codes: what is being replaced.
+REPLACING_KINDS = (TOTPDevice, StaticDevice)
 
 
 def codes_paused_until(*, user: User) -> datetime | None:
@@ -188,31 +199,49 @@ def app_qr_code(device: TOTPDevice) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
 
-@transaction.atomic
-def app_setup_confirm(*, request, device: TOTPDevice, code: str) -> list[str] | None:
+def app_setup_confirm(*, request, device: TOTPDevice, code: str, current_code: str = "") -> list[str]:
     """Confirm the app with its first code. Returns new backup codes when two-step sign-in
-    has just been turned on (so they can be shown once), [] when an app was replaced, and
-    None when the code is wrong.
+    has just been turned on (so they can be shown once), and [] when an app was replaced.
 
-    Turning it on signs the account out everywhere else: a session someone else opened
-    with the password alone must not outlive the new protection.
+    Replacing the app also needs ``current_code``, from the old app or a backup code: a
+    borrowed signed-in phone is not enough to move the account onto someone else's app.
+    Turning it on, or replacing the app, signs the account out everywhere else: a session
+    someone else opened must not outlive the new protection. Raises WrongCode or CodesPaused.
     """
     user = request.user
-    # Locked and read again: of two confirmations sent at once, the second finds nothing left to confirm.
-    device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
-    if device is None or not device.verify_token(normalise_code(code)):
-        return None
+    if not device.verify_token(normalise_code(code)):
+        raise WrongCode("code")
     was_on = two_step_is_on(user=user)
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    session_verify(request=request, device=device)
-    if was_on:
-        event_record(user=user, kind=AccountEvent.Kind.APP_ADDED)
-        return []
-    event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_ON)
-    _end_other_sessions(request)
-    return backup_codes_make(user=user)
+    # Checked (and counted) outside the transaction below, so a wrong code is still counted.
+    if was_on and code_check(user=user, code=current_code, kinds=REPLACING_KINDS) is None:
+        raise WrongCode("current_code")
+    with transaction.atomic():
+        # Locked and read again: of two confirmations sent at once, the second finds nothing left to confirm.
+        device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+        if device is None:
+            raise WrongCode("code")
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        session_verify(request=request, device=device)
+        _end_other_sessions(request)
+        if was_on:
+            event_record(user=user, kind=AccountEvent.Kind.APP_ADDED)
+            return []
+        event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_ON)
+        return backup_codes_make(user=user)
+
+
+def backup_codes_replace(*, request, current_code: str) -> list[str]:
+    """A new set of backup codes, given a code from the app or one of the current backup
+    codes; the old set stops working and every other session is signed out.
+    Raises WrongCode or CodesPaused."""
+    if code_check(user=request.user, code=current_code, kinds=REPLACING_KINDS) is None:
+        raise WrongCode("current_code")
+    with transaction.atomic():
+        codes = backup_codes_make(user=request.user)
+        _end_other_sessions(request)
+    return codes
 
 
 @transaction.atomic
@@ -222,7 +251,7 @@ def backup_codes_make(*, user: User) -> list[str]:
     device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.BACKUP_CODES_MADE)
+    event_record(user=user, kind=AccountEvent.Kind.BACKUP_CODES_MADE)
     return [f"{code[:4]}-{code[4:]}" for code in codes]
 
 
@@ -231,7 +260,7 @@ def two_step_turn_off(*, request) -> None:
     """Remove every method. The caller has checked a current code first."""
     user = request.user
     if must_use_two_step(user):
-        raise PermissionError("Staff accounts must keep two-step sign-in.")
+        raise NotAllowed("Staff accounts must keep two-step sign-in.")
     _devices_delete(user=user)
     request.session[SESSION_KEY] = False
     event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_OFF)
@@ -245,23 +274,14 @@ def two_step_reset(*, user: User, actor: User, reason: str) -> None:
     person is signed out everywhere and must set two-step sign-in up again (staff at once).
     """
     if not can_remove_others_two_step(actor):
-        raise PermissionError("Only an administrator can remove two-step sign-in.")
+        raise NotAllowed("Only an administrator can remove two-step sign-in.")
     if reason not in AccountEvent.IdentityCheck.values:
-        raise ValueError(
+        raise NotAllowed(
             "Say how the person's identity was checked: one of " + ", ".join(AccountEvent.IdentityCheck.values) + "."
         )
     _devices_delete(user=user)
     event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_RESET, actor=actor, reason=reason)
     sessions.sessions_end_all(user=user)
-
-
-def event_record(*, user: User, kind: AccountEvent.Kind, **fields) -> AccountEvent:
-    """Record a change; the owner is emailed about those in tasks.NOTIFIED_CHANGES."""
-    event = AccountEvent.objects.create(user=user, kind=kind, **fields)
-    if kind in tasks.NOTIFIED_CHANGES:
-        # Queued once the change is committed: a rolled-back change sends nothing.
-        transaction.on_commit(lambda: tasks.sign_in_change_notice_send.enqueue(event.pk))
-    return event
 
 
 def _devices_delete(*, user: User) -> None:
@@ -298,7 +318,7 @@ def phone_number_normalise(raw: str) -> str | None:
 def phone_setup_start(*, user: User, number: str) -> PhoneDevice:
     """A phone waiting for its first code; only for accounts that already have an app."""
     if not two_step_is_on(user=user):
-        raise PermissionError("Text codes can only be added to an authenticator app.")
+        raise NotAllowed("Text codes can only be added to an authenticator app.")
     PhoneDevice.objects.filter(user=user, confirmed=False).delete()
     device = phone_device_create(user=user, number=number, confirmed=False)
     phone_code_send(device=device)
@@ -327,7 +347,7 @@ def phone_setup_confirm(*, user: User, code: str) -> bool:
 @transaction.atomic
 def phone_remove(*, user: User) -> None:
     if PhoneDevice.objects.filter(user=user).delete()[0]:
-        AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.PHONE_REMOVED)
+        event_record(user=user, kind=AccountEvent.Kind.PHONE_REMOVED)
 
 
 def phone_code_send(*, device: PhoneDevice) -> None:

@@ -16,17 +16,20 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from . import two_step
-from .forms import CodeForm, PhoneForm
-from .models import AccountEvent, PhoneDevice
+from .events import events_recent
+from .forms import CodeForm, CurrentCodeForm, PhoneForm, ReplaceAppForm
+from .models import PhoneDevice
 from .permissions import must_use_two_step
+from .reauth import reauth_record, reauthentication_required
 from .services import sign_in_complete
 
-WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
+WRONG_CODE = two_step.WRONG_CODE
 
 
 def finish_sign_in(request) -> None:
     """Every step is passed: record the sign-in, and say so if it kept the account."""
     request.session[two_step.SIGN_IN_FINISHED_KEY] = True
+    reauth_record(request)  # the person has just given every proof a change of control asks for
     if sign_in_complete(request=request):
         messages.info(request, "You signed in, so your account will not be deleted. Nothing was removed.")
 
@@ -49,7 +52,7 @@ def _paused_message(user) -> str | None:
     )
 
 
-def _two_step_on_required(view):
+def two_step_on_required(view):
     """Pages for changing methods that only make sense once an app is set up."""
 
     @wraps(view)
@@ -156,7 +159,7 @@ def two_step_settings(request):
             "is_on": two_step.two_step_is_on(user=user),
             "can_turn_off": not must_use_two_step(user),
             **two_step.devices_in_use(user=user),
-            "events": AccountEvent.objects.filter(user=user)[:10],
+            "events": events_recent(user=user),
         },
     )
 
@@ -170,26 +173,39 @@ def two_step_offer(request):
 
 
 @login_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def two_step_app(request):
-    """Step 1 of 2: scan the QR code (or type the key) and enter the first code from the app."""
+    """Step 1 of 2: scan the QR code (or type the key) and enter the first code from the app.
+
+    Moving to a new app also asks for a code from the old one, or a backup code."""
     device = two_step.app_setup_start(user=request.user)
-    form = CodeForm(request.POST or None)
+    replacing = two_step.two_step_is_on(user=request.user)
+    form = (ReplaceAppForm if replacing else CodeForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         was_signing_in = two_step.pending_step(request) is not None
-        codes = two_step.app_setup_confirm(request=request, device=device, code=form.cleaned_data["code"])
-        if codes is not None:
+        try:
+            codes = two_step.app_setup_confirm(
+                request=request,
+                device=device,
+                code=form.cleaned_data["code"],
+                current_code=form.cleaned_data.get("current_code", ""),
+            )
+        except two_step.CodesPaused:
+            form.add_error(None, _paused_message(request.user))
+        except two_step.WrongCode as wrong:
+            form.add_error(wrong.which, NEW_APP_CODE_WRONG if wrong.which == "code" else WRONG_CODE)
+        else:
             if was_signing_in:
                 finish_sign_in(request)
             if codes:
                 return _show_backup_codes(request, codes, first_time=True)
-            messages.success(request, "Your new authenticator app is set up. Codes from the old one no longer work.")
+            messages.success(
+                request,
+                "Your new authenticator app is set up. Codes from the old one no longer work, "
+                "and every other device was signed out.",
+            )
             return redirect("two_step")
-        form.add_error(
-            "code",
-            "That code did not match. Enter the newest code the app shows; if it still does not work, "
-            "check that your phone sets its clock automatically.",
-        )
     return render(
         request,
         "two_step/app.html",
@@ -198,10 +214,16 @@ def two_step_app(request):
             "form": form,
             "qr_code": two_step.app_qr_code(device),
             "secret": two_step.app_secret_text(device),
-            "replacing": two_step.two_step_is_on(user=request.user),
+            "replacing": replacing,
             "must_use": must_use_two_step(request.user),
         },
     )
+
+
+NEW_APP_CODE_WRONG = (
+    "That code did not match. Enter the newest code the app shows; if it still does not work, "
+    "check that your phone sets its clock automatically."
+)
 
 
 def _show_backup_codes(request, codes: list[str], *, first_time: bool):
@@ -213,21 +235,43 @@ def _show_backup_codes(request, codes: list[str], *, first_time: bool):
 
 
 @login_required
-@require_POST
-@_two_step_on_required
+@two_step_on_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
 def two_step_backup_codes(request):
-    """A new set of backup codes; the old set stops working."""
-    return _show_backup_codes(request, two_step.backup_codes_make(user=request.user), first_time=False)
+    """A new set of backup codes, given a code from the app or a current backup code; the old set stops working."""
+    form = CurrentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_step.backup_codes_replace(request=request, current_code=form.cleaned_data["current_code"])
+        except two_step.CodesPaused:
+            form.add_error(None, _paused_message(request.user))
+        except two_step.WrongCode:
+            form.add_error("current_code", WRONG_CODE)
+        else:
+            return _show_backup_codes(request, codes, first_time=False)
+    return render(request, "two_step/backup_codes_new.html", {"section": "Account", "form": form})
+
+
+def _members_may_turn_off(view):
+    """Staff must keep two-step sign-in: the page does not exist for them."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if must_use_two_step(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 @login_required
+@_members_may_turn_off
+@two_step_on_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def two_step_off(request):
-    """Turning it off needs a current code, so a borrowed signed-in phone is not enough."""
-    if must_use_two_step(request.user):
-        raise Http404
-    if not two_step.two_step_is_on(user=request.user):
-        return redirect("two_step")
+    """Turning it off needs the password and a current code, so a borrowed signed-in phone is not enough."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -243,8 +287,9 @@ def two_step_off(request):
 
 
 @login_required
+@two_step_on_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
-@_two_step_on_required
 def two_step_phone(request):
     """Add a phone for text codes: the number, then the code texted to it."""
     form = PhoneForm(request.POST or None)
@@ -265,8 +310,9 @@ def two_step_phone(request):
 
 
 @login_required
+@two_step_on_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
-@_two_step_on_required
 def two_step_phone_confirm(request):
     phone = PhoneDevice.objects.filter(user=request.user, confirmed=False).first()
     if phone is None:
@@ -281,6 +327,7 @@ def two_step_phone_confirm(request):
 
 
 @login_required
+@reauthentication_required
 @require_POST
 def two_step_phone_remove(request):
     two_step.phone_remove(user=request.user)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("phone/", views.two_step_phone, name="two_step_phone"),
     path("phone/confirm/", views.two_step_phone_confirm, name="two_step_phone_confirm"),
     path("phone/remove/", views.two_step_phone_remove, name="two_step_phone_remove"),
+    path("passkeys/add/", passkey_views.passkey_add, name="two_step_passkey_add"),
     path("passkeys/<int:pk>/remove/", passkey_views.passkey_remove, name="two_step_passkey_remove"),
     path("off/", views.two_step_off, name="two_step_off"),
 ]

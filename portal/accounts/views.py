@@ -2,7 +2,6 @@
 
 from functools import wraps
 
-from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -15,8 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
+from .forms import ReauthenticateForm
+from .reauth import reauth_record, reauthentication_required
 from .services import account_deletion_request
-from .sessions import sessions_end_all
 
 
 def staff_login_redirect(request):
@@ -25,6 +25,24 @@ def staff_login_redirect(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/admin/" if request.path.startswith("/admin/") else "/django-admin/"
     return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request):
+    """Confirm it is the account's owner before a change of control (see reauth.py)."""
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = resolve_url("account_settings")
+    form = ReauthenticateForm(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        reauth_record(request)
+        return redirect(next_url)
+    return render(
+        request,
+        "accounts/reauthenticate.html",
+        {"section": "Account", "form": form, "next": next_url, "minutes": settings.REAUTHENTICATION_MINUTES},
+    )
 
 
 @login_required
@@ -52,10 +70,9 @@ def account_delete(request):
     """A member asks for their account to be deleted; it happens after the grace period."""
     if request.method == "POST":
         user = request.user
-        account_deletion_request(user=user)
+        account_deletion_request(user=user)  # signs every device out, this one included
         due = user.deletion_due_at
         logout(request)
-        sessions_end_all(user=user)  # every other device is signed out too, not just this one
         messages.info(
             request,
             f"Your account will be deleted on {date_format(localtime(due), 'j F Y')}. "
