@@ -346,6 +346,78 @@ def _chunk_aad(aad: bytes, index: int, final: bool) -> bytes:
     return aad + b"|chunk|" + struct.pack(">I?", index, final)
 
 
+class FileSealer:
+    """A writable stream that encrypts what is written to it, in the chunked file format.
+
+    For files made on the fly (an export zip): the plaintext is never written anywhere, only
+    the ciphertext, which is spooled to a temporary file once it outgrows memory. Write, then
+    ``finish()`` for the sealed file; ``close()`` discards it (always call it, as ``with`` does).
+    It has no ``tell`` or ``seek``, so ``zipfile`` writes to it as to a pipe.
+    """
+
+    def __init__(self, *, owner_id, aad: bytes):
+        key_id, raw = _current_key(owner_id)
+        self._aes = AESGCM(raw)
+        self._aad = aad
+        self._prefix = os.urandom(8)
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._index = 0
+        # At most one chunk and one write are held in memory: a full chunk is sealed only once
+        # a byte after it arrives, since the last chunk is marked final.
+        self._pending = bytearray()
+        self._data_key_id = key_id
+        self._out = tempfile.SpooledTemporaryFile(max_size=8 * FILE_CHUNK_SIZE)  # noqa: SIM115 - closed by close()
+        self._out.write(FILE_MAGIC + key_id.bytes + self._prefix)
+        self._finished = False
+        self.sealed: SealedFile | None = None  # set by finish()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def write(self, data) -> int:
+        if self._finished:
+            raise ValueError("The sealed file is already finished.")
+        data = bytes(data)
+        self._digest.update(data)
+        self._size += len(data)
+        self._pending += data
+        while len(self._pending) > FILE_CHUNK_SIZE:
+            self._seal(bytes(self._pending[:FILE_CHUNK_SIZE]), final=False)
+            del self._pending[:FILE_CHUNK_SIZE]
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to do: chunks are sealed as they fill (zipfile calls this)."""
+
+    def _seal(self, chunk: bytes, *, final: bool) -> None:
+        sealed = self._aes.encrypt(
+            _chunk_nonce(self._prefix, self._index), chunk, _chunk_aad(self._aad, self._index, final)
+        )
+        self._out.write(struct.pack(">?I", final, len(sealed)) + sealed)
+        self._index += 1
+
+    def finish(self) -> SealedFile:
+        """Seal the last chunk and return the encrypted file, positioned at its start."""
+        if self._finished:
+            raise ValueError("The sealed file is already finished.")
+        self._seal(bytes(self._pending), final=True)
+        self._pending.clear()
+        self._finished = True
+        self._out.seek(0)
+        self.sealed = SealedFile(
+            file=self._out, data_key_id=self._data_key_id, sha256=self._digest.hexdigest(), size=self._size
+        )
+        return self.sealed
+
+    def close(self) -> None:
+        self._pending.clear()
+        self._out.close()
+
+
 def encrypt_file(source: IO[bytes], *, owner_id, aad: bytes) -> SealedFile:
     """Encrypt a file in chunks, hashing the original on the way through.
 
@@ -354,27 +426,14 @@ def encrypt_file(source: IO[bytes], *, owner_id, aad: bytes) -> SealedFile:
     index and its associated data carries the final flag, so chunks cannot be reordered,
     dropped or cut off without the decryption failing.
     """
-    key_id, raw = _current_key(owner_id)
-    aes = AESGCM(raw)
-    prefix = os.urandom(8)
-    digest = hashlib.sha256()
-    size = 0
-    out = tempfile.SpooledTemporaryFile(max_size=8 * FILE_CHUNK_SIZE)  # noqa: SIM115 - handed to the caller
-    out.write(FILE_MAGIC + key_id.bytes + prefix)
-    index = 0
-    chunk = source.read(FILE_CHUNK_SIZE)
-    while True:
-        following = source.read(FILE_CHUNK_SIZE) if chunk else b""
-        final = not following
-        digest.update(chunk)
-        size += len(chunk)
-        sealed = aes.encrypt(_chunk_nonce(prefix, index), chunk, _chunk_aad(aad, index, final))
-        out.write(struct.pack(">?I", final, len(sealed)) + sealed)
-        if final:
-            break
-        chunk, index = following, index + 1
-    out.seek(0)
-    return SealedFile(file=out, data_key_id=key_id, sha256=digest.hexdigest(), size=size)
+    sealer = FileSealer(owner_id=owner_id, aad=aad)
+    try:
+        while chunk := source.read(FILE_CHUNK_SIZE):
+            sealer.write(chunk)
+        return sealer.finish()  # the caller closes the returned file
+    except BaseException:
+        sealer.close()
+        raise
 
 
 def file_data_key_id(stream: IO[bytes]) -> uuid.UUID:

@@ -8,6 +8,7 @@ encrypts the value. Values are decrypted lazily, on first access to the attribut
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from django.core import checks
@@ -195,6 +196,24 @@ def store_file(instance, field_name: str, source: IO[bytes]) -> crypto.SealedFil
     """
     field = _file_field(instance, field_name)
     sealed = crypto.encrypt_file(source, owner_id=field.owner_id(instance), aad=value_aad_for(instance, field))
+    return _save_sealed(instance, field, sealed)
+
+
+@contextmanager
+def file_writer(instance, field_name: str) -> Iterator[crypto.FileSealer]:
+    """A stream to write ``instance.<field_name>`` into, encrypted as it is written.
+
+    The plaintext is never written anywhere. When the block ends without an error, the file is
+    put in storage and its name set on ``instance`` (the row is not saved here); the writer's
+    ``sealed`` then holds the SHA-256 and size of the original bytes. On an error nothing is stored.
+    """
+    field = _file_field(instance, field_name)
+    with crypto.FileSealer(owner_id=field.owner_id(instance), aad=value_aad_for(instance, field)) as sealer:
+        yield sealer
+        _save_sealed(instance, field, sealer.finish())
+
+
+def _save_sealed(instance, field, sealed: crypto.SealedFile) -> crypto.SealedFile:
     name = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}"
     try:
         stored_name = encrypted_storage().save(name, File(sealed.file, name=name))
