@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal import views
+from portal.accounts import logout as account_logout
 from portal.accounts import password as account_password
 from portal.accounts import session_views
 from portal.accounts import views as account_views
@@ -28,6 +29,8 @@ urlpatterns = [
     path("accounts/sessions/end-others/", session_views.sessions_end_others, name="account_sessions_end_others"),
     # Before allauth's own: this one offers to sign out of every other session as well.
     path("accounts/password/change/", account_password.password_change, name="account_change_password"),
+    # Before allauth's own: signing out also tells the browser to forget the site.
+    path("accounts/logout/", account_logout.logout, name="account_logout"),
     path("accounts/two-step/", include("portal.accounts.urls")),
     path("accounts/passkeys/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("accounts/", include("allauth.urls")),

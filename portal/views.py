@@ -7,10 +7,12 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.views.decorators.cache import never_cache
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.accounts.logout import forget_site_data
 from portal.accounts.services import user_mark_before_you_start_seen
 from portal.accounts.sessions import session_forget
 from portal.accounts.two_step import two_step_is_on
@@ -49,24 +51,37 @@ def using_this_site(request):
     return render(request, "portal/using_this_site.html", {"section": "Help"})
 
 
-# The exit is triggered by a beacon as the page is leaving, so it cannot carry a CSRF
-# token; the worst a forged request can do is sign someone out, which is what it is for.
+# No CSRF token on either form, on purpose. The script's POST is a beacon sent as the page
+# leaves, which cannot carry one; the GET is the plain link that has to work before the script
+# has loaded or with scripts off. The worst a forged request (a link or image on another site)
+# can do is sign someone out, which is what this address is for, and it reveals nothing.
 @csrf_exempt
-@never_cache
 @require_http_methods(["GET", "POST"])
 def quick_exit(request):
     """End the session and tell the browser to forget this site's data.
 
-    POST (from the page's script) answers 204; GET (a plain link) goes to the neutral site.
+    POST (from the page's script) answers 204; GET (the exit links themselves) then goes on to
+    the neutral site, so the exit signs out whether or not the script runs. Anonymous visitors
+    are simply sent on.
     """
     session_forget(session_key=request.session.session_key)
     logout(request)
+    return _quick_exit_response(request)
+
+
+def _quick_exit_response(request) -> HttpResponse:
+    """The exit's answer, never kept by the browser: the site's data forgotten, and for the
+    plain link, on to the neutral site."""
     if request.method == "POST":
         response = HttpResponse(status=204)
     else:
+        # The links carry rel="noreferrer" and the site's Referrer-Policy covers this redirect,
+        # so the neutral site is not told where the visitor came from.
         response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
-    return response
+    # A cached redirect would let a later tap skip the server, and so skip the sign-out.
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    return forget_site_data(response)
 
 
 @require_POST
@@ -100,6 +115,10 @@ def csrf_failure(request, reason=""):
 
 
 def error_500(request):
+    # The exit must still leave when the fault is the database or the session store (a restart):
+    # the session cannot be ended on the server then, but the browser forgets it all the same.
+    if request.path == reverse("quick_exit"):
+        return _quick_exit_response(request)
     # Rendered without context processors: the fault may be the database or the session.
     context = {"SITE_NAME": settings.SITE_NAME, "QUICK_EXIT_URL": settings.QUICK_EXIT_URL}
     return HttpResponse(render_to_string("500.html", context), status=500)

@@ -17,7 +17,14 @@
   var shiftAlone = false; // Shift is down and nothing else has been pressed with it
   var expiryTimer = null;
 
-  function exitUrl() {
+  // The links themselves point at the portal's exit address (so they sign out without this
+  // script); the script goes straight to the neutral site, named on the exit bar.
+  function neutralUrl() {
+    var bar = document.querySelector("[data-quick-exit-destination]");
+    var destination = bar ? bar.getAttribute("data-quick-exit-destination") : "";
+    if (destination) {
+      return destination;
+    }
     var link = document.querySelector("a[data-quick-exit]");
     return link ? link.href : "about:blank";
   }
@@ -49,7 +56,7 @@
     exiting = true;
     document.documentElement.classList.add("quick-exit-active");
     document.title = NEUTRAL_TITLE;
-    var destination = exitUrl();
+    var destination = neutralUrl();
     var waited = new Promise(function (resolve) { setTimeout(resolve, EXIT_WAIT_MS); });
     Promise.race([endSession(), waited]).then(function () {
       window.location.replace(destination);
