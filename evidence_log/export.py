@@ -1,26 +1,35 @@
 """Export bundles: a signed zip of a member's diary for a date range, for police and courts.
 
-The zip holds ``bundle.json`` (for machines: the member's whole hash chain, with content only for
-the entries exported), ``bundle.pdf`` (for people) and the attachments. evidence_log.verify and
-docs/verify_bundle_standalone.py check it offline.
+The zip holds ``bundle.pdf`` (for people), the attachments, and ``bundle.json`` (for machines:
+the member's whole hash chain, with content only for the entries exported, and a signed
+manifest of every other file in the zip). evidence_log.verify and docs/verify_bundle_standalone.py
+check it offline.
+
+The zip is written as a stream into whatever the caller gives (for a download, the encrypting
+writer of ``portal.fields.file_writer``), so no unencrypted copy is ever written to disk.
 """
 
 import base64
+import hashlib
 import io
 import mimetypes
-import tempfile
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
+from typing import IO
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from PIL import Image as PillowImage
+from PIL import ImageOps
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import HRFlowable
 
 from portal import crypto
@@ -31,9 +40,9 @@ from . import verify
 from .models import Attachment, Entry, EntryVersion
 from .services import Behaviour, IncidentData, _timestamp
 
-# Images larger than this are listed with their hash but not drawn into the PDF.
-PDF_IMAGE_MAX_BYTES = 15 * 1024 * 1024
-PDF_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif"}
+# Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
+# originals), so the PDF stays small and the pictures of 99 attachments are never all in memory.
+PDF_IMAGE_PIXELS = 1600
 
 FIELD_LABELS = {
     "occurred_at": "When it happened",
@@ -60,23 +69,34 @@ class _Exported:
     attachments: list[Attachment]
 
 
-def bundle_build(*, member: User, start: date, end: date) -> Path:
-    """Write a signed export bundle of the member's entries that happened from ``start`` to
-    ``end`` (inclusive, local dates) to a new temporary file, and return its path.
-
-    The caller owns the file and deletes it when done.
-    """
+def bundle_entries(*, member: User, start: date, end: date) -> list[Entry]:
+    """The entries a bundle of this range holds: those not deleted that happened from ``start``
+    to ``end`` (inclusive, local dates), oldest first, with their versions and attachments."""
     if end < start:
         raise ValueError("The end of the range is before its start. Pick an end date on or after the start date.")
+    return list(
+        Entry.objects.for_member(member)
+        .active()
+        .filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
+        .order_by("occurred_at", "recorded_at")
+        .prefetch_related("versions", "attachments")
+    )
+
+
+def bundle_write(*, member: User, start: date, end: date, entries: list[Entry], target: IO[bytes]) -> None:
+    """Write a signed export bundle of ``entries`` (from ``bundle_entries``) as a zip to ``target``.
+
+    ``target`` needs only ``write`` and ``flush``: the zip is streamed, never read back.
+    """
     generated_at = timezone.now()
-    with crypto.key_scope():
-        exported = _exported_entries(member=member, start=start, end=end)
+    with crypto.key_scope(), zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        exported = [_Exported(entry, list(entry.versions.all()), list(entry.attachments.all())) for entry in entries]
         included = {str(item.entry.id) for item in exported}
         links = [
             _link(version, with_content=str(version.entry_id) in included)
             for version in EntryVersion.objects.filter(member=member).order_by("sequence")
         ]
-        entries = [_entry_record(item) for item in exported]
+        records = [_entry_record(item) for item in exported]
         last = links[-1] if links else {"sequence": 0, "hash": verify.chain.GENESIS, "entry": None}
         signed = {
             "format": verify.FORMAT,
@@ -85,8 +105,15 @@ def bundle_build(*, member: User, start: date, end: date) -> Path:
             "range": {"start": start.isoformat(), "end": end.isoformat()},
             "generated_at": _timestamp(generated_at),
             "chain_head": {"sequence": last["sequence"], "hash": last["hash"], "entry": last["entry"]},
-            "entries_sha256": verify.entries_digest(entries),
+            "entries_sha256": verify.entries_digest(records),
         }
+        # Every other file goes in first, hashed as it is written; bundle.json comes last, with
+        # the manifest of those hashes inside what is signed. So the PDF cannot show the signature.
+        files = {verify.PDF_NAME: _write(archive, verify.PDF_NAME, [_pdf(signed, exported)])}
+        for attachment in (attachment for item in exported for attachment in item.attachments):
+            if (path := _attachment_path(attachment)) not in files:  # the same file attached twice is stored once
+                files[path] = _write(archive, path, open_file(attachment, "file"))
+        signed["files"] = dict(sorted(files.items()))
         document = {
             "signed": signed,
             "signature": {
@@ -94,32 +121,27 @@ def bundle_build(*, member: User, start: date, end: date) -> Path:
                 "public_key": crypto.public_key_b64(),
                 "value": base64.b64encode(crypto.sign(verify.signed_statement(signed))).decode(),
             },
-            "entries": entries,
+            "entries": records,
             "chain": links,
         }
-        handle = tempfile.NamedTemporaryFile(prefix="bundle-", suffix=".zip", delete=False)  # noqa: SIM115 - the caller owns it
-        with handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(verify.DOCUMENT_NAME, verify.chain.canonical(document))
-            archive.writestr(verify.PDF_NAME, _pdf(document, exported))
-            written = set()  # the same file attached twice is stored once
-            for attachment in (attachment for item in exported for attachment in item.attachments):
-                if (path := _attachment_path(attachment)) not in written:
-                    written.add(path)
-                    with archive.open(path, "w") as target:
-                        for chunk in open_file(attachment, "file"):
-                            target.write(chunk)
-    return Path(handle.name)
+        _write(archive, verify.DOCUMENT_NAME, [verify.chain.canonical(document)])
 
 
-def _exported_entries(*, member: User, start: date, end: date) -> list[_Exported]:
-    entries = (
-        Entry.objects.for_member(member)
-        .active()
-        .filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
-        .order_by("occurred_at", "recorded_at")
-        .prefetch_related("versions", "attachments")
-    )
-    return [_Exported(entry, list(entry.versions.all()), list(entry.attachments.all())) for entry in entries]
+def bundle_build(*, member: User, start: date, end: date, target: IO[bytes]) -> list[Entry]:
+    """Choose the entries of the range and write their bundle to ``target``; return the entries."""
+    entries = bundle_entries(member=member, start=start, end=end)
+    bundle_write(member=member, start=start, end=end, entries=entries, target=target)
+    return entries
+
+
+def _write(archive: zipfile.ZipFile, name: str, chunks) -> str:
+    """Add a file to the zip, chunk by chunk; return its SHA-256."""
+    digest = hashlib.sha256()
+    with archive.open(name, "w") as stream:
+        for chunk in chunks:
+            digest.update(chunk)
+            stream.write(chunk)
+    return digest.hexdigest()
 
 
 def _link(version: EntryVersion, *, with_content: bool) -> dict:
@@ -190,15 +212,32 @@ def _field_value(name: str, value) -> str:
     return _text(value)
 
 
-def _pdf(document: dict, exported: list[_Exported]) -> bytes:
+def _styles() -> dict:
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
-    mono = ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=7.5, leading=9)
-    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=10.5)
-    signed = document["signed"]
+    # Member-written text may be one long word (a link, a pasted message): it is broken across
+    # lines rather than running off the page (splitLongWords is set again here, never assumed).
+    return {
+        "title": styles["Title"],
+        "h2": styles["Heading2"],
+        "h3": styles["Heading3"],
+        "h4": styles["Heading4"],
+        "italic": styles["Italic"],
+        "body": ParagraphStyle("member", parent=body, splitLongWords=1),
+        "label": ParagraphStyle("label", parent=body, fontName="Helvetica-Bold", spaceBefore=5, spaceAfter=1),
+        "mono": ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=7.5, leading=9, splitLongWords=1),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=10.5, splitLongWords=1),
+    }
+
+
+def _pdf(signed: dict, exported: list[_Exported]) -> bytes:
+    styles = _styles()
+    body, mono, small, h3 = styles["body"], styles["mono"], styles["small"], styles["h3"]
     head = signed["chain_head"]
+    public_key = crypto.public_key_b64()
+    key_page = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("signing_key")
     story = [
-        Paragraph("Diary export", styles["Title"]),
+        Paragraph("Diary export", styles["title"]),
         Paragraph(
             f"Entries that happened from {date.fromisoformat(signed['range']['start']):%d %B %Y} "
             f"to {date.fromisoformat(signed['range']['end']):%d %B %Y}.",
@@ -208,24 +247,27 @@ def _pdf(document: dict, exported: list[_Exported]) -> bytes:
         Paragraph(f"Number of entries: {len(exported)}", body),
         Paragraph(f"Bundle: {signed['bundle']} &nbsp; Member: {signed['member']}", body),
         Spacer(1, 4 * mm),
-        Paragraph("Chain head", styles["Heading3"]),
+        Paragraph("Chain head", h3),
         Paragraph(f"Link {head['sequence']} of the member's chain, hash:", body),
         Paragraph(head["hash"], mono),
-        Paragraph("Signature (Ed25519, base64)", styles["Heading3"]),
-        Paragraph(document["signature"]["value"], mono),
-        Paragraph("Public key of the portal (base64) and its SHA-256 fingerprint", styles["Heading3"]),
-        Paragraph(document["signature"]["public_key"], mono),
-        Paragraph(crypto.public_key_fingerprint(document["signature"]["public_key"]), mono),
-        Paragraph("How to verify", styles["Heading3"]),
+        Paragraph("Public key of the portal (base64) and its SHA-256 fingerprint", h3),
+        Paragraph(public_key, mono),
+        Paragraph(crypto.public_key_fingerprint(public_key), mono),
+        Paragraph(
+            f"The portal publishes its key at <font name='Courier'>{_text(key_page)}</font>. Compare the "
+            "fingerprint above with the one published there, or read out by the portal's operator.",
+            small,
+        ),
+        Paragraph("How to verify", h3),
         Paragraph(
             "This PDF is a readable copy. The evidence is bundle.json in the same zip file, with the "
-            "attachments. Every version of every entry is a link in a hash chain; the server signed the "
-            "chain head above. To check the bundle, run <font name='Courier'>python "
-            "verify_bundle_standalone.py bundle.zip --public-key KEY</font> (from the portal's "
-            "docs/verifying-evidence.md, which explains every step so it can be done by hand too), with "
-            "the public key obtained from the portal's operator, not from this file. It names the first "
-            "link that does not match, if any. Compare the chain head and signature printed here with "
-            "bundle.json.",
+            "attachments. Every version of every entry is a link in a hash chain. The server signed the "
+            "chain head above together with a list of the SHA-256 of every other file in the zip, this PDF "
+            "included, so the signature is in bundle.json rather than here. To check the bundle, run "
+            "<font name='Courier'>python verify_bundle_standalone.py bundle.zip --public-key KEY</font> "
+            "(from the portal's docs/verifying-evidence.md, which explains every step so it can be done by "
+            "hand too), with the public key published by the portal, not the one inside the bundle. It names "
+            "the first link or file that does not match, if any.",
             body,
         ),
         Paragraph(
@@ -235,7 +277,7 @@ def _pdf(document: dict, exported: list[_Exported]) -> bytes:
         ),
     ]
     for number, item in enumerate(exported, start=1):
-        story += [PageBreak(), *_pdf_entry(number, item, styles, body, mono, small)]
+        story += [PageBreak(), *_pdf_entry(number, item, styles)]
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,
@@ -249,13 +291,14 @@ def _pdf(document: dict, exported: list[_Exported]) -> bytes:
     return buffer.getvalue()
 
 
-def _pdf_entry(number: int, item: _Exported, styles, body, mono, small) -> list:
+def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
+    body, mono, small = styles["body"], styles["mono"], styles["small"]
     newest = item.versions[-1]
     content = newest.content
     data = IncidentData.from_content(content)
     approximately = " (approximately)" if data.occurred_approximately else ""
     parts = [
-        Paragraph(f"Entry {number}", styles["Heading2"]),
+        Paragraph(f"Entry {number}", styles["h2"]),
         Paragraph(f"Entry id: {item.entry.id}", small),
         Paragraph(f"Happened (the member's account): {_when(content['occurred_at'])}{approximately}", body),
         Paragraph(f"First recorded by the portal: {_when(item.entry.recorded_at)}", body),
@@ -266,14 +309,15 @@ def _pdf_entry(number: int, item: _Exported, styles, body, mono, small) -> list:
         ),
         Spacer(1, 3 * mm),
     ]
-    rows = [
-        [Paragraph(f"<b>{label}</b>", small), Paragraph(_field_value(name, content.get(name, "")), body)]
-        for name, label in FIELD_LABELS.items()
-    ]
-    table = Table(rows, colWidths=[45 * mm, None])
-    table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)])
-    parts.append(table)
-    parts.append(Paragraph("History", styles["Heading4"]))
+    # A label, then the value as a paragraph of its own: a paragraph can run on over several
+    # pages, where a table cell cannot (a long account made the whole download fail).
+    for name, label in FIELD_LABELS.items():
+        parts += [
+            Paragraph(label, styles["label"]),
+            Paragraph(_field_value(name, content.get(name, "")), body),
+            HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
+        ]
+    parts.append(Paragraph("History", styles["h4"]))
     for version in item.versions:
         parts.append(
             Paragraph(
@@ -282,29 +326,61 @@ def _pdf_entry(number: int, item: _Exported, styles, body, mono, small) -> list:
                 small,
             )
         )
-    parts.append(Paragraph(f"Attachments: {len(item.attachments)}", styles["Heading4"]))
+    parts.append(Paragraph(f"Attachments: {len(item.attachments)}", styles["h4"]))
     for attachment in item.attachments:
+        path = _attachment_path(attachment)
         described = [
             Paragraph(
-                f"{_text(attachment.original_name)} ({attachment.content_type}, {attachment.size} bytes), "
-                f"file {_attachment_path(attachment)}",
+                f"{_text(attachment.original_name)} ({attachment.content_type}, {attachment.size} bytes), file {path}",
                 small,
             ),
             Paragraph(f"SHA-256: {attachment.sha256}", mono),
         ]
-        if attachment.content_type in PDF_IMAGE_TYPES and attachment.size <= PDF_IMAGE_MAX_BYTES:
-            described.append(_pdf_image(attachment))
+        if attachment.content_type.startswith("image/"):
+            picture = _pdf_image(attachment)
+            if picture is None:
+                picture = Paragraph(f"This picture could not be drawn; it is in the zip as {path}.", styles["italic"])
+            described.append(picture)
         parts += [KeepTogether(described), HRFlowable(width="100%", color=colors.lightgrey)]
     return parts
 
 
-def _pdf_image(attachment: Attachment):
-    data = io.BytesIO(b"".join(open_file(attachment, "file")))
+def _pdf_image(attachment: Attachment) -> Image | None:
+    """The picture, decoded by Pillow and redrawn small, or None if it cannot be decoded.
+
+    Decoding it here, in full, catches a damaged picture before reportlab lays out the PDF
+    (where it would make the whole download fail); the zip keeps the original either way.
+    """
+    original = io.BytesIO(b"".join(open_file(attachment, "file")))  # one picture at a time
     try:
-        image = Image(data)
-        width, height = image.imageWidth, image.imageHeight
-    except Exception:  # a file reportlab cannot draw is still listed, with its hash
-        return Paragraph("(This image cannot be shown here; it is in the zip file.)", getSampleStyleSheet()["Italic"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PillowImage.DecompressionBombWarning)
+            with PillowImage.open(original) as picture:
+                picture.draft("RGB", (PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))  # JPEGs decode smaller, faster
+                drawn = ImageOps.exif_transpose(picture)  # as the phone showed it
+                drawn.thumbnail((PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))
+                drawn = _on_white(drawn)
+        redrawn = io.BytesIO()
+        drawn.save(redrawn, format="JPEG", quality=85)
+    # Pillow raises many kinds of error for the many ways a file can be damaged (OSError,
+    # SyntaxError, struct.error, zlib's errors...); any of them means the picture is listed, not drawn.
+    except Exception:
+        return None
+    finally:
+        original.close()
+    redrawn.seek(0)
+    image = Image(redrawn)
+    width, height = image.imageWidth, image.imageHeight
     scale = min(1.0, (170 * mm) / width, (120 * mm) / height)
     image.drawWidth, image.drawHeight = width * scale, height * scale
     return image
+
+
+def _on_white(picture: PillowImage.Image) -> PillowImage.Image:
+    """RGB for JPEG: transparent parts become white, as a viewer would show them on paper."""
+    if picture.mode in ("RGBA", "LA", "P", "PA"):
+        picture = picture.convert("RGBA")
+        background = PillowImage.new("RGB", picture.size, "white")
+        background.paste(picture, mask=picture.getchannel("A"))
+        return background
+    return picture.convert("RGB")

@@ -1,4 +1,5 @@
-"""Exporting the diary as an evidence bundle: choose dates, wait, download within a day."""
+"""Exporting the diary as an evidence bundle: choose dates, wait, download within a day; and the
+public page of the key that signs bundles."""
 
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal import crypto
 from portal.fields import open_file
 
 from . import services
@@ -62,3 +64,18 @@ def export_download(request, export_id):
     response["Cache-Control"] = "no-store, private"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+def signing_key(request):
+    """The portal's public signing key, for anyone checking a bundle (no sign-in needed).
+
+    Public and the same for everyone, so a third party can compare it with the key they were
+    given; it names no member and no account.
+    """
+    public_key = crypto.public_key_b64()
+    return render(
+        request,
+        "evidence_log/signing_key.html",
+        {"section": "Signing key", "public_key": public_key, "fingerprint": crypto.public_key_fingerprint(public_key)},
+    )

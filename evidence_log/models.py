@@ -119,12 +119,15 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Being prepared"
     READY = "ready", "Ready to download"
     FAILED = "failed", "Could not be made"
+    # The download held an entry the member destroyed, so it was deleted with it.
+    REMOVED = "removed", "Removed, because it held an entry that was destroyed"
 
 
 class ExportRequest(models.Model):
     """A member's request for an evidence bundle, built in the background and kept encrypted.
 
-    The finished zip can be downloaded until ``expires_at``; after that it is deleted.
+    The finished zip can be downloaded until ``expires_at``; after that it is deleted. ``entries``
+    are those the bundle holds, so destroying one of them destroys the bundle too.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -136,6 +139,7 @@ class ExportRequest(models.Model):
     bundle = EncryptedFileField(owner_field="member")
     size = models.PositiveBigIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
+    entries = models.ManyToManyField(Entry, related_name="exports", blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

@@ -1,4 +1,5 @@
-"""Offline checks of an export bundle: signature, hash chain, content digests, attachment files.
+"""Offline checks of an export bundle: signature, hash chain, content digests, and every file in
+the zip against the signed manifest (nothing changed, missing, added or duplicated).
 
 Reads only the zip file (and the public key it is told to trust); needs no database, so the
 same checks can run anywhere. docs/verifying-evidence.md describes them for third parties.
@@ -8,7 +9,9 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +19,14 @@ from portal import crypto
 
 from . import chain
 
-FORMAT = "portal-evidence-bundle/1"
+# Version 2 added the signed manifest of files; a version 1 bundle is not checked (its PDF and
+# extra files were not covered by the signature).
+FORMAT = "portal-evidence-bundle/2"
 DOCUMENT_NAME = "bundle.json"
 PDF_NAME = "bundle.pdf"
 ATTACHMENTS_DIR = "attachments/"
 DESTROYED = "destroyed"
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def signed_statement(signed: dict) -> bytes:
@@ -62,6 +68,15 @@ class Result:
         return self.problem is None
 
 
+def _check_names(archive: zipfile.ZipFile) -> None:
+    """One file per name: with two, this check would read one and an unzip tool show the other."""
+    repeated = sorted(name for name, count in Counter(archive.namelist()).items() if count > 1)
+    if repeated:
+        raise BundleProblem(
+            Problem(f"The zip holds more than one file named {', '.join(map(repr, repeated))}: it was tampered with.")
+        )
+
+
 def _load(archive: zipfile.ZipFile) -> dict:
     try:
         document = json.loads(archive.read(DOCUMENT_NAME))
@@ -69,20 +84,58 @@ def _load(archive: zipfile.ZipFile) -> dict:
         raise BundleProblem(Problem(f"The bundle has no {DOCUMENT_NAME}.")) from None
     except ValueError:
         raise BundleProblem(Problem(f"{DOCUMENT_NAME} is not valid JSON.")) from None
-    if not isinstance(document, dict) or document.get("signed", {}).get("format") != FORMAT:
-        raise BundleProblem(Problem(f"{DOCUMENT_NAME} is not a {FORMAT} document."))
+    signed = document.get("signed") if isinstance(document, dict) else None
+    found = signed.get("format") if isinstance(signed, dict) else None
+    if found != FORMAT:
+        raise BundleProblem(
+            Problem(
+                f"{DOCUMENT_NAME} is in format {found!r}; this checks {FORMAT!r} bundles only. "
+                "Ask for a new download from the portal."
+            )
+        )
     return document
 
 
-def _file_sha256(archive: zipfile.ZipFile, name: str) -> str | None:
-    try:
-        with archive.open(name) as stream:
+def _check_files(hashes: dict[str, str], signed: dict) -> None:
+    """Every file in the zip but bundle.json is in the signed manifest, with the same SHA-256,
+    and every file in the manifest is in the zip."""
+    manifest = signed["files"]
+    if not isinstance(manifest, dict) or not all(
+        isinstance(name, str) and isinstance(digest, str) and SHA256_HEX.fullmatch(digest)
+        for name, digest in manifest.items()
+    ):
+        raise BundleProblem(Problem("The signed list of files is malformed."))
+    if DOCUMENT_NAME in manifest or PDF_NAME not in manifest:
+        raise BundleProblem(Problem(f"The signed list of files must name {PDF_NAME} and not {DOCUMENT_NAME}."))
+    if extra := sorted(hashes.keys() - manifest.keys()):
+        raise BundleProblem(
+            Problem(f"The zip holds files that are not in the signed list of files: {', '.join(map(repr, extra))}.")
+        )
+    if missing := sorted(manifest.keys() - hashes.keys()):
+        raise BundleProblem(
+            Problem(f"Files in the signed list of files are missing from the zip: {', '.join(map(repr, missing))}.")
+        )
+    for name, expected in sorted(manifest.items()):
+        if (actual := hashes[name]) != expected:
+            raise BundleProblem(
+                Problem(
+                    f"File {name} was changed after the bundle was signed "
+                    f"(signed SHA-256 {expected}, file has {actual})."
+                )
+            )
+
+
+def _file_hashes(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The SHA-256 of every file in the zip but bundle.json, read once."""
+    hashes = {}
+    for name in archive.namelist():
+        if name != DOCUMENT_NAME:
             digest = hashlib.sha256()
-            while chunk := stream.read(1024 * 1024):
-                digest.update(chunk)
-    except KeyError:
-        return None
-    return digest.hexdigest()
+            with archive.open(name) as stream:
+                while chunk := stream.read(1024 * 1024):
+                    digest.update(chunk)
+            hashes[name] = digest.hexdigest()
+    return hashes
 
 
 def _check_chain(links: list[dict]) -> None:
@@ -100,7 +153,7 @@ def _check_chain(links: list[dict]) -> None:
             raise BundleProblem(Problem("it has no content digest", link["sequence"], link["entry"]))
 
 
-def _check_entries(archive: zipfile.ZipFile, links: list[dict], entries: list[dict]) -> None:
+def _check_entries(hashes: dict[str, str], links: list[dict], entries: list[dict]) -> None:
     """Every exported entry has all its versions' content, and every file matches the chain."""
     by_entry: dict[str, list[dict]] = {}
     for link in links:
@@ -126,7 +179,7 @@ def _check_entries(archive: zipfile.ZipFile, links: list[dict], entries: list[di
             path = attachment["path"]
             if not path.startswith(ATTACHMENTS_DIR):
                 raise BundleProblem(Problem(f"attachment path {path!r} is outside {ATTACHMENTS_DIR}"))
-            actual = _file_sha256(archive, path)
+            actual = hashes.get(path)
             if actual is None:
                 raise BundleProblem(Problem(f"attachment file {path} is missing", newest["sequence"], entry["id"]))
             if actual != attachment["sha256"]:
@@ -203,12 +256,15 @@ def bundle_verify(path: str | Path, *, public_key: str | None = None) -> Result:
     which proves the bundle is intact but not who made it."""
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_names(archive)
             document = _load(archive)
             try:
                 links = document["chain"]
                 _check_chain(links)
                 _check_head(document["signed"], links)
-                _check_entries(archive, links, document["entries"])
+                hashes = _file_hashes(archive)
+                _check_entries(hashes, links, document["entries"])
+                _check_files(hashes, document["signed"])
                 _check_signature(document, links, public_key)
             except (KeyError, TypeError, AttributeError) as error:
                 raise BundleProblem(Problem(f"{DOCUMENT_NAME} is missing a part ({error}).")) from None

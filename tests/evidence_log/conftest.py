@@ -48,13 +48,13 @@ def upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:
 
 @pytest.fixture
 def build(tmp_path):
-    """Build a bundle for March 2025 (or another range) and move it under tmp_path."""
+    """Build a bundle for March 2025 (or another range) into a file under tmp_path."""
     made = []
 
     def _build(member, start=IN_RANGE[0], end=IN_RANGE[1], name=None) -> Path:
-        path = export.bundle_build(member=member, start=start, end=end)
         target = tmp_path / (name or f"bundle-{len(made)}.zip")
-        path.replace(target)
+        with target.open("wb") as stream:
+            export.bundle_build(member=member, start=start, end=end, target=stream)
         made.append(target)
         return target
 

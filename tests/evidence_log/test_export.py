@@ -1,6 +1,7 @@
 """Export bundles: what the zip holds, for people (PDF) and machines (JSON), and what it leaves out."""
 
 import hashlib
+import io
 import zipfile
 from datetime import date
 
@@ -9,6 +10,7 @@ import pytest
 from evidence_log import export
 from evidence_log.models import EntryVersion
 from evidence_log.services import IncidentData, incident_delete, incident_destroy, incident_edit
+from portal import crypto
 from tests.evidence_log.conftest import png_bytes, read_document, record, upload
 from tests.evidence_log.pdf_text import page_count, pdf_text
 
@@ -66,7 +68,15 @@ def test_bundle_holds_the_signed_chain_a_readable_pdf_and_the_files(member, buil
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
     assert signed["chain_head"]["hash"] in text
-    assert document["signature"]["value"] in text
+    # The signature covers the PDF's own hash, so the cover shows the key to check it with instead.
+    assert document["signature"]["public_key"] in text
+    assert crypto.public_key_fingerprint(document["signature"]["public_key"]) in text
+    assert "/signing-key/" in text
+    assert signed["files"] == {
+        "bundle.pdf": hashlib.sha256(pdf).hexdigest(),
+        files["gate.png"]["path"]: hashlib.sha256(photo).hexdigest(),
+        files["note.txt"]["path"]: hashlib.sha256(b"a note").hexdigest(),
+    }
     assert "Number of entries: 2" in text
     assert "He waited outside the school gate for an hour." in text
     assert "CR/123" in text
@@ -128,4 +138,4 @@ def test_a_member_with_no_entries_gets_an_empty_signed_bundle(member, build):
 
 def test_a_range_that_ends_before_it_starts_is_refused(member):
     with pytest.raises(ValueError, match="end of the range is before its start"):
-        export.bundle_build(member=member, start=date(2025, 3, 2), end=date(2025, 3, 1))
+        export.bundle_build(member=member, start=date(2025, 3, 2), end=date(2025, 3, 1), target=io.BytesIO())

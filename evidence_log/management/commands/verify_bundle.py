@@ -8,8 +8,9 @@ from portal import crypto
 
 class Command(BaseCommand):
     help = (
-        "Check an export bundle: the signature over its chain head, every link of the chain, every "
-        "content digest and every attachment file. Needs no database."
+        "Check an export bundle: the signature over its chain head and list of files, every link of the "
+        "chain, every content digest, and every file in the zip (nothing changed, missing, added or "
+        "duplicated). Needs no database."
     )
     requires_system_checks = []
 
