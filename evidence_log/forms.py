@@ -4,7 +4,9 @@ Attachments are checked by what they contain, never by their name or the browser
 """
 
 import datetime
+import struct
 import warnings
+import zlib
 
 import filetype
 from django import forms
@@ -46,13 +48,20 @@ def _check_image(upload, name: str) -> None:
                 if width * height > MAX_IMAGE_PIXELS:
                     raise Image.DecompressionBombError(f"{width}x{height}")
                 image.verify()
+            # verify() checks the file's structure (a PNG's checksums) but not its picture: a
+            # broken compressed stream passes it, then fails when drawn. So decode it in full too
+            # (verify() leaves the image unusable: it is opened again).
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise forms.ValidationError(
             f"“{name}” is a picture too large to open safely, so it was not saved. "
             "Try a screenshot of it, or a smaller copy.",
             code="image_too_large",
         ) from error
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+    # Pillow reports a damaged file in many ways (zlib's and struct's errors among them).
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as error:
         raise forms.ValidationError(problem, code="image_damaged") from error
     finally:
         upload.seek(0)

@@ -3,7 +3,9 @@ tamper with export bundles."""
 
 import io
 import json
+import struct
 import zipfile
+import zlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -33,6 +35,19 @@ def png_bytes(colour=(200, 30, 30)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), colour).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def broken_png(width=40, height=20) -> bytes:
+    """A PNG whose every checksum is right but whose compressed picture data is garbled: it
+    passes a structural check (Pillow's verify()) and fails only when the picture is decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xc8\x1e\x1e" * width for _ in range(height)))
+    garbled = pixels[:2] + bytes(byte ^ 0x5A for byte in pixels[2:])  # a valid zlib header, then noise
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", garbled) + chunk(b"IEND", b"")
 
 
 def record(member, what_happened: str, day: int, *, month: int = 3, uploads=(), **fields):

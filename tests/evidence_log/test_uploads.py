@@ -15,6 +15,7 @@ from django.urls import reverse
 from PIL import Image
 
 from evidence_log.models import Attachment, Entry, EntryVersion
+from tests.evidence_log.conftest import broken_png
 
 WORDS = "He sent flowers to my work with a card"
 
@@ -124,6 +125,17 @@ def test_a_damaged_photo_is_refused(signed_in, settings):
     response = post_entry(signed_in, SimpleUploadedFile("cut.jpg", damaged, content_type="image/jpeg"))
 
     assert_refused(response, settings, "“cut.jpg” could not be opened as a picture")
+
+
+def test_a_picture_whose_image_data_is_broken_is_refused(signed_in, settings):
+    """Every checksum of the file is right, so a structural check passes it; only decoding the
+    picture shows it is broken (and such a file once made the member's downloads fail)."""
+    damaged = broken_png()
+    Image.open(io.BytesIO(damaged)).verify()  # what the check used to rely on passes it
+
+    response = post_entry(signed_in, SimpleUploadedFile("broken.png", damaged, content_type="image/png"))
+
+    assert_refused(response, settings, "“broken.png” could not be opened as a picture")
 
 
 def test_a_file_over_the_size_limit_is_refused(signed_in, settings):
