@@ -6,12 +6,14 @@ import zipfile
 from datetime import date
 
 import pytest
+from PIL import Image
 
 from evidence_log import export
 from evidence_log.models import EntryVersion
-from evidence_log.services import IncidentData, incident_delete, incident_destroy, incident_edit
+from evidence_log.services import Behaviour, IncidentData, incident_delete, incident_destroy, incident_edit
+from evidence_log.verify import bundle_verify
 from portal import crypto
-from tests.evidence_log.conftest import png_bytes, read_document, record, upload
+from tests.evidence_log.conftest import broken_png, png_bytes, read_document, record, upload
 from tests.evidence_log.pdf_text import page_count, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,100 @@ def test_a_member_with_no_entries_gets_an_empty_signed_bundle(member, build):
 def test_a_range_that_ends_before_it_starts_is_refused(member):
     with pytest.raises(ValueError, match="end of the range is before its start"):
         export.bundle_build(member=member, start=date(2025, 3, 2), end=date(2025, 3, 1), target=io.BytesIO())
+
+
+# --- Any entry the form accepts exports -------------------------------------------------------
+
+
+def _every_field_full() -> dict:
+    """Every field of the entry form at its longest (see forms.IncidentForm)."""
+    sentence = "He stood across the road and watched the house for a long time. "
+    account = (sentence * (20_000 // len(sentence) + 1))[: 20_000 - len(" END-OF-ACCOUNT")] + " END-OF-ACCOUNT"
+    return {
+        "what_happened": account,
+        "exact_words": "Q" * 20_000,  # one word, as a pasted link or message might be
+        "effect": ("I could not sleep.\n" * 1_100)[:20_000],
+        "witnesses": ("The neighbour at number 12. " * 200)[:5_000],
+        "location": "L" * 500,
+        "sender": "S" * 500,
+        "vehicle": "V" * 500,
+        "crime_reference": "C" * 200,
+        "officer": "O" * 200,
+        "behaviours": [code for code, _label in Behaviour.CHOICES],
+        "occurred_approximately": True,
+        "children_present": True,
+        "reported_to_police": True,
+    }
+
+
+def test_an_entry_with_every_field_full_exports_and_its_words_are_all_in_the_pdf(member, build, public_key):
+    fields = _every_field_full()
+    entry = record(member, day=7, **fields)
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    assert read_document(path)["chain"][0]["content"]["exact_words"] == "Q" * 20_000
+    pdf = _read(path, "bundle.pdf")
+    text = pdf_text(pdf)
+    assert "END-OF-ACCOUNT" in text
+    assert text.count("Q") >= 20_000  # the long word is broken across lines, not cut off
+    assert all(letter * 50 in text for letter in "LSVCO")  # every short field, broken over lines too
+    assert str(entry.id) in text
+    assert page_count(pdf) > 10  # long values run on over pages
+
+
+def test_a_6000_character_account_in_one_paragraph_exports(member, build, public_key):
+    account = ("Words without a line break, " * 300)[:6_000]
+    record(member, account, 8)
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    assert page_count(_read(path, "bundle.pdf")) >= 3
+
+
+def _png(size) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_99_pictures_are_all_in_the_zip_and_drawn_in_the_pdf(member, build, public_key):
+    pictures = [_png(size=(20 + number, 20)) for number in range(99)]  # no two alike
+    record(
+        member,
+        "Photos of every letter.",
+        9,
+        uploads=[upload(f"{n}.png", p, "image/png") for n, p in enumerate(pictures)],
+    )
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    with zipfile.ZipFile(path) as archive:
+        kept = {archive.read(name) for name in archive.namelist() if name.startswith("attachments/")}
+    assert kept == set(pictures)
+    assert _read(path, "bundle.pdf").count(b"/Subtype /Image") == 99
+
+
+def test_a_picture_the_pdf_cannot_draw_is_named_in_the_pdf_and_kept_in_the_zip(member, build, public_key):
+    """Kept before uploads were decoded in full: a PNG whose checksums are right but whose
+    picture is broken. The download is still made, with the file byte for byte."""
+    damaged, good = broken_png(), png_bytes()
+    record(
+        member,
+        "A photo of the car.",
+        10,
+        uploads=[upload("car.png", damaged, "image/png"), upload("gate.png", good, "image/png")],
+    )
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    damaged_path = f"attachments/{hashlib.sha256(damaged).hexdigest()}.png"
+    assert _read(path, damaged_path) == damaged
+    pdf = _read(path, "bundle.pdf")
+    text = " ".join(pdf_text(pdf).split())
+    assert f"This picture could not be drawn; it is in the zip as {damaged_path}." in text
+    assert pdf.count(b"/Subtype /Image") == 1  # the good one is still drawn
