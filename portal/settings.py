@@ -460,6 +460,11 @@ WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 # Passwords are managed through the portal's own account pages, never Wagtail's.
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Nor addresses: Wagtail's account page would change one with no confirmation and no notice.
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+# Wagtail's user management is closed (portal.accounts.middleware); should it ever be reached,
+# its forms still set nobody's password.
+WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would otherwise call out to a third party
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party requests, no email hashes leaving the site

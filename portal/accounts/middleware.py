@@ -4,6 +4,7 @@ admin and Django's admin)."""
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
 from . import sessions, two_step
@@ -13,15 +14,23 @@ DJANGO_ADMIN_PREFIX = "/django-admin/"
 WAGTAIL_ADMIN_PREFIX = "/admin/"
 # The admins' own sign-in and sign-out addresses only redirect to the portal's pages.
 OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/django-admin/login/")
+# Not served to anyone, administrators included: each would let an insider into an account.
+# Wagtail's user management sets passwords and addresses, and its bulk actions on users close
+# or delete accounts unrecorded; Django's admin changes its user's own password without the
+# reauthentication and the notice every change of password has (docs/administrators.md).
+CLOSED_PREFIXES = ("/admin/users/", "/admin/bulk/accounts/user/", "/django-admin/password_change/")
 
 
 class StaffAreaMiddleware:
-    """Anonymous visitors are sent to the portal's sign-in; wrong roles get a 403."""
+    """Anonymous visitors are sent to the portal's sign-in; wrong roles get a 403; the closed
+    addresses are not found, for everybody."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(CLOSED_PREFIXES):
+            raise Http404
         check = self._check_for(request.path)
         if check is not None:
             if not request.user.is_authenticated:

@@ -65,6 +65,25 @@ def test_django_admin_is_closed_beyond_its_front_page_too(client, request, role)
     assert client.get("/django-admin/accounts/user/").status_code == 403
 
 
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users/",
+        "/admin/users/add/",
+        "/admin/users/1/",
+        "/admin/bulk/accounts/user/set_active_state/",
+        "/django-admin/password_change/",
+    ],
+)
+def test_addresses_that_reach_into_accounts_are_served_to_nobody(client, request, role, path):
+    """Wagtail's user management sets passwords and addresses; administrators are superusers there."""
+    client.force_login(request.getfixturevalue(role))
+
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"password1": "x", "password2": "x"}).status_code == 404
+
+
 def test_deactivated_editor_is_signed_out_of_the_wagtail_admin(client, editor):
     client.force_login(editor)
     editor.is_active = False
