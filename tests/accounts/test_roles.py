@@ -1,6 +1,7 @@
 """What each role is and grants: organisations for workers, admin access, staff flag, hashing."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from portal.accounts.auth import RoleBackend
+from portal.accounts.errors import NotAllowed
 from portal.accounts.models import Role, User
 from portal.accounts.services import staff_account_create
 from tests.factories import OrganisationFactory
@@ -36,16 +38,18 @@ def test_the_database_refuses_a_worker_or_coordinator_without_an_organisation(ro
 
 
 @pytest.mark.parametrize("role", [Role.WORKER, Role.COORDINATOR])
-def test_creating_a_worker_or_coordinator_without_an_organisation_is_a_validation_error(role):
+def test_creating_a_worker_or_coordinator_without_an_organisation_is_a_validation_error(role, admin_user):
     with pytest.raises(ValidationError, match="must belong to an organisation"):
-        staff_account_create(email="lone@example.org", role=role)
+        staff_account_create(email="lone@example.org", role=role, actor=admin_user)
 
     assert not User.objects.filter(email="lone@example.org").exists()
 
 
 @pytest.mark.parametrize("role", [Role.WORKER, Role.COORDINATOR])
-def test_taking_a_workers_organisation_away_is_refused(role):
-    user = staff_account_create(email="staff@example.org", role=role, organisation=OrganisationFactory())
+def test_taking_a_workers_organisation_away_is_refused(role, admin_user):
+    user = staff_account_create(
+        email="staff@example.org", role=role, organisation=OrganisationFactory(), actor=admin_user
+    )
 
     user.organisation = None
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -60,9 +64,25 @@ def test_other_roles_need_no_organisation(role):
     assert user.organisation is None
 
 
-def test_members_cannot_be_made_through_the_staff_service():
-    with pytest.raises(ValueError, match="sign themselves up"):
-        staff_account_create(email="m@example.org", role=Role.MEMBER)
+def test_members_cannot_be_made_through_the_staff_service(admin_user):
+    with pytest.raises(NotAllowed, match="sign themselves up"):
+        staff_account_create(email="m@example.org", role=Role.MEMBER, actor=admin_user)
+
+    assert not User.objects.filter(email="m@example.org").exists()
+
+
+@pytest.mark.parametrize("role", [Role.WORKER, Role.COORDINATOR, Role.EDITOR, Role.ADMIN])
+def test_staff_accounts_start_with_no_password_and_an_unconfirmed_address(role, admin_user):
+    user = staff_account_create(
+        email="Staff@Example.org", role=role, organisation=OrganisationFactory(), actor=admin_user
+    )
+
+    assert user.email == "staff@example.org"
+    assert not user.has_usable_password()
+    assert user.is_superuser is (role == Role.ADMIN)
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")) == [
+        ("staff@example.org", False, True)
+    ]
 
 
 # --- Permissions --------------------------------------------------------------------
