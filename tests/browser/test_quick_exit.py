@@ -8,11 +8,17 @@ import json
 import re
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
+from django.test import Client
 from playwright.sync_api import expect
 
+from portal.accounts.models import SignedInSession
 from tests.factories import MemberFactory
 
 EXIT_LINK_TEXT = "Exit this page"  # the visible button; the skip-link copy says "Exit this page now"
+EXIT_PATH = "/exit/"  # both links point here; it signs out, then sends the tab to the neutral site
+PRIVATE_SENTENCE = "He was waiting by the bus stop again at seven"
 
 
 def press_shift(page, times=1):
@@ -40,6 +46,23 @@ def expect_on_neutral_site(page, neutral_url):
     assert page.title() == "Weather"
 
 
+def exit_without_javascript(page, neutral_url, press):
+    """Press the exit with scripts off and check the tab went through /exit/ to the neutral site."""
+    with page.expect_request(f"{neutral_url}**") as neutral_request:
+        press()
+    request = neutral_request.value
+    # The server was asked first (it ends the session), and its redirect carried no referrer.
+    assert request.redirected_from is not None
+    assert request.redirected_from.url.endswith(EXIT_PATH)
+    assert "referer" not in request.all_headers()
+    # Playwright's routes do not see where a redirect leads, so Chromium first finds the
+    # stand-in neutral site unreachable; it then reloads its error page by itself, and that
+    # request is answered by the route. Waiting on the address (not on that first load) allows
+    # for both steps.
+    expect(page).to_have_url(neutral_url)
+    expect(page.locator("h1")).to_have_text("Weather")
+
+
 def wait_until(page, condition, message, timeout_ms=5_000):
     """Let Playwright deliver events until ``condition()`` holds."""
     for _ in range(timeout_ms // 50):
@@ -51,6 +74,11 @@ def wait_until(page, condition, message, timeout_ms=5_000):
 
 def exit_button(page):
     return page.get_by_role("link", name=EXIT_LINK_TEXT, exact=True)
+
+
+def assert_no_private_text(page, member):
+    expect(page.get_by_text(PRIVATE_SENTENCE)).to_have_count(0)
+    expect(page.get_by_text(member.email)).to_have_count(0)
 
 
 # --- 1 and 2: Shift three times, and what does not count ---------------------------------------
@@ -194,12 +222,16 @@ def test_skip_link_copy_of_the_exit_is_among_the_first_tab_stops(page, signed_in
     expect_on_neutral_site(page, neutral_url)
 
 
-def test_both_exit_links_are_plain_noreferrer_links_to_the_neutral_site(page, signed_in_member, neutral_url):
+def test_both_exit_links_are_plain_noreferrer_links_to_the_exit_address(page, signed_in_member, neutral_url):
+    # The portal's own exit address, which signs out before sending the tab on: a tap made
+    # before the script has loaded must end the session too. The script reads the neutral site
+    # from the bar.
     links = page.locator("a[data-quick-exit]")
     expect(links).to_have_count(2)
     for link in links.all():
-        assert link.get_attribute("href") == neutral_url
+        assert link.get_attribute("href") == EXIT_PATH
         assert "noreferrer" in link.get_attribute("rel").split()
+    expect(page.locator(".quick-exit-bar")).to_have_attribute("data-quick-exit-destination", neutral_url)
 
 
 def test_exit_link_works_without_javascript(new_context, live_server, neutral_url):
@@ -209,14 +241,67 @@ def test_exit_link_works_without_javascript(new_context, live_server, neutral_ur
     links = page.locator("a[data-quick-exit]")
     expect(links).to_have_count(2)
     for link in links.all():
-        assert link.get_attribute("href") == neutral_url
+        assert link.get_attribute("href") == EXIT_PATH
         assert "noreferrer" in link.get_attribute("rel").split()
 
-    with page.expect_request(f"{neutral_url}**") as neutral_request:
-        exit_button(page).click()
+    exit_without_javascript(page, neutral_url, exit_button(page).click)
 
-    expect_on_neutral_site(page, neutral_url)
-    assert "referer" not in neutral_request.value.all_headers()
+
+@pytest.mark.parametrize("which", ["button", "skip-link"])
+def test_without_javascript_the_exit_signs_out_on_the_server(
+    new_context, sign_in, live_server, neutral_url, session_cookie, which
+):
+    """A tap before the script has loaded (a slow phone) or with scripts off: the link alone
+    must end the session, so Back, reload and a copied cookie all find only the sign-in page."""
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    member = MemberFactory()
+    sign_in(page, member)
+    page.goto("/notes/new/")
+    page.get_by_label("What happened").fill(PRIVATE_SENTENCE)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("main")).to_contain_text(PRIVATE_SENTENCE)  # the saved entry
+    page.goto("/notes/")
+    expect(page.locator("main")).to_contain_text(PRIVATE_SENTENCE)
+    old_cookie = session_cookie(context)
+    session_key = old_cookie["value"]
+    assert Session.objects.filter(session_key=session_key).exists()
+    assert SignedInSession.objects.filter(user=member).exists()
+
+    def press():
+        if which == "button":
+            exit_button(page).click()
+        else:
+            page.locator(".skip-link[data-quick-exit]").focus()
+            page.keyboard.press("Enter")
+
+    exit_without_javascript(page, neutral_url, press)
+    # Ended on the server: the session row and its place in the owner's list are gone.
+    assert not Session.objects.filter(session_key=session_key).exists()
+    assert not SignedInSession.objects.filter(user=member).exists()
+    assert session_cookie(context) is None
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/notes/$"))
+    expect(page.locator('main [name="password"]')).to_be_visible()  # the sign-in form
+    assert_no_private_text(page, member)
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/notes/$"))
+    assert_no_private_text(page, member)
+
+    # Whoever copied the cookie before the exit gets only the sign-in page, in a browser...
+    thief = new_context(java_script_enabled=False)
+    thief.add_cookies([old_cookie])
+    thief_page = thief.new_page()
+    thief_page.goto("/notes/")
+    expect(thief_page).to_have_url(re.compile(r"/accounts/login/\?next=/notes/$"))
+    assert_no_private_text(thief_page, member)
+    # ...or by hand.
+    replay = Client()
+    replay.cookies[django_settings.SESSION_COOKIE_NAME] = session_key
+    response = replay.get("/notes/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/notes/"
 
 
 # --- 3 and 4: hidden at once, session ended, then replaced -------------------------------------
