@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -274,3 +276,120 @@ def test_the_json_is_the_signed_canonical_form(bundle):
         document["signature"]["public_key"], signed_bytes, base64.b64decode(document["signature"]["value"])
     )
     assert document["signed"]["entries_sha256"] == hashlib.sha256(chain.canonical(document["entries"])).hexdigest()
+
+
+# --- Every file in the zip is covered by the signature ------------------------------------------
+
+
+def _copy(path: Path, target: Path, *, leave_out=(), add=()) -> Path:
+    """A copy of the bundle without some files and with others added (names may repeat)."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as copy, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns about a repeated name, and allows it
+        for info in source.infolist():
+            if info.filename not in leave_out:
+                copy.writestr(info.filename, source.read(info.filename))
+        for name, data in add:
+            copy.writestr(name, data)
+    return target
+
+
+def _both_refuse(path: Path, public_key: str, reason: str) -> None:
+    with pytest.raises(CommandError) as failure:
+        command(path)
+    result = standalone(path, "--public-key", public_key)
+    assert reason.lower() in str(failure.value).lower(), failure.value
+    assert result.returncode == 1, result.stdout
+    assert reason.lower() in result.stdout.lower(), result.stdout
+
+
+def test_a_changed_pdf_is_refused_by_both_verifiers(bundle, tmp_path, public_key):
+    with zipfile.ZipFile(bundle) as archive:
+        pdf = archive.read("bundle.pdf")
+    changed = pdf.replace(b"Diary export", b"Diary exqort")
+    assert changed != pdf
+    tampered = rewrite(bundle, tmp_path / "tampered.zip", files={"bundle.pdf": changed})
+
+    _both_refuse(tampered, public_key, "file bundle.pdf was changed after the bundle was signed")
+
+
+def test_an_extra_file_is_refused_by_both_verifiers(bundle, tmp_path, public_key):
+    tampered = _copy(bundle, tmp_path / "extra.zip", add=[("attachments/planted.jpg", b"a planted photo")])
+
+    _both_refuse(tampered, public_key, "not in the signed list of files: 'attachments/planted.jpg'")
+
+
+def test_a_zip_with_two_files_of_one_name_is_refused_by_both_verifiers(bundle, tmp_path, public_key):
+    """One tool reads the first bundle.json, another the second: the zip is refused whichever it holds."""
+    forged = read_document(bundle)
+    forged["chain"][0]["content"]["what_happened"] = "Nothing happened."
+    tampered = _copy(bundle, tmp_path / "twice.zip", add=[("bundle.json", json.dumps(forged).encode())])
+    with zipfile.ZipFile(tampered) as archive:
+        assert archive.namelist().count("bundle.json") == 2
+
+    _both_refuse(tampered, public_key, "more than one file named 'bundle.json'")
+
+
+def test_a_missing_file_of_the_signed_list_is_refused_by_both_verifiers(bundle, tmp_path, public_key):
+    tampered = _copy(bundle, tmp_path / "missing.zip", leave_out={"bundle.pdf"})
+
+    _both_refuse(tampered, public_key, "missing from the zip: 'bundle.pdf'")
+
+
+def test_a_signed_list_changed_to_match_a_changed_pdf_breaks_the_signature(bundle, tmp_path, public_key, diary):
+    changed = b"%PDF-1.4 a different document"
+    document = read_document(bundle)
+    document["signed"]["files"]["bundle.pdf"] = hashlib.sha256(changed).hexdigest()
+    tampered = rewrite(bundle, tmp_path / "tampered.zip", document=document, files={"bundle.pdf": changed})
+
+    _both_refuse(tampered, public_key, "the signature over the chain head and bundle details does not match")
+
+
+def _forge(bundle: Path, target: Path, settings) -> Path:
+    """The whole bundle remade by someone with a key of their own: a new PDF, the list of
+    files to match, and a fresh signature. Consistent in itself."""
+    changed = b"%PDF-1.4 a forged document"
+    document = read_document(bundle)
+    document["signed"]["files"]["bundle.pdf"] = hashlib.sha256(changed).hexdigest()
+    settings.PORTAL_SIGNING_KEY = crypto.new_signing_key()  # the forger's own key
+    document["signature"]["public_key"] = crypto.public_key_b64()
+    document["signature"]["value"] = base64.b64encode(crypto.sign(chain.canonical(document["signed"]))).decode()
+    settings.PORTAL_SIGNING_KEY = TEST_SIGNING_KEY
+    return rewrite(bundle, target, document=document, files={"bundle.pdf": changed})
+
+
+def test_a_re_signed_forgery_is_refused_against_the_real_key(bundle, tmp_path, public_key, settings):
+    forged = _forge(bundle, tmp_path / "forged.zip", settings)
+
+    _both_refuse(forged, public_key, "signed with a key other than the one you trust")
+    fingerprint = crypto.public_key_fingerprint(public_key)
+    result = standalone(forged, "--fingerprint", fingerprint)
+    assert result.returncode == 1
+    assert "fingerprint is not the one you trust" in result.stdout
+
+
+def test_without_a_key_the_standalone_script_fails_and_says_the_signer_is_unchecked(bundle, tmp_path, settings):
+    forged = _forge(bundle, tmp_path / "forged.zip", settings)
+    broken = rewrite(bundle, tmp_path / "broken.zip", files={"bundle.pdf": b"%PDF-1.4 changed"})
+
+    for path in (bundle, forged):
+        result = standalone(path)
+        assert result.returncode == 2, result.stdout
+        assert "SIGNER UNCHECKED" in result.stdout and "intact" in result.stdout
+    result = standalone(broken)
+    assert result.returncode == 1
+    assert "bundle.pdf was changed" in result.stdout
+
+
+def test_the_standalone_script_accepts_the_keys_fingerprint_instead_of_the_key(bundle, public_key):
+    result = standalone(bundle, "--fingerprint", crypto.public_key_fingerprint(public_key))
+
+    assert result.returncode == 0, result.stdout
+    assert "OK" in result.stdout
+
+
+def test_a_bundle_of_another_format_is_refused_with_a_clear_message(bundle, tmp_path, public_key):
+    document = read_document(bundle)
+    document["signed"]["format"] = "portal-evidence-bundle/1"
+    older = rewrite(bundle, tmp_path / "older.zip", document=document)
+
+    _both_refuse(older, public_key, "format 'portal-evidence-bundle/1'")
