@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from portal.accounts.models import User
+from portal.accounts.events import event_record
+from portal.accounts.models import AccountEvent, User
 from portal.fields import delete_file, file_writer, store_file
 
 from . import chain
+from .errors import EntryGone, EntryNotChangeable, InvalidIncident
 from .models import Attachment, Entry, EntryVersion, VersionKind
 
 RECENTLY_DELETED_DAYS = 30
@@ -56,10 +58,10 @@ class IncidentData:
 
     def __post_init__(self):
         if not self.what_happened.strip():
-            raise ValueError("Say what happened.")
+            raise InvalidIncident("Say what happened. A few words are enough.")
         unknown = set(self.behaviours) - Behaviour.CODES
         if unknown:
-            raise ValueError(f"Unknown kinds of behaviour: {', '.join(sorted(unknown))}.")
+            raise InvalidIncident("Choose the kinds of behaviour from the list.")
 
     def as_content(self) -> dict:
         content = asdict(self)
@@ -123,6 +125,19 @@ def _lock_chain(member: User) -> None:
     User.objects.select_for_update().filter(pk=member.pk).first()
 
 
+# The state checks below run on the row read under the chain lock: the view's own check may
+# be a moment old (a double submit, another tab or device), and the service has the last word.
+def _refuse_if_gone(entry: Entry) -> None:
+    if entry.destroyed_at:
+        raise EntryGone()
+
+
+def _refuse_unless_active(entry: Entry, message: str) -> None:
+    _refuse_if_gone(entry)
+    if entry.deleted_at:
+        raise EntryNotChangeable(message)
+
+
 @contextmanager
 def _files_removed_on_failure():
     """Stored files whose rows never commit are deleted, so a failure leaves nothing behind."""
@@ -153,8 +168,7 @@ def incident_edit(*, entry: Entry, data: IncidentData, uploads: list = ()) -> En
     with _files_removed_on_failure() as stored, transaction.atomic():
         _lock_chain(entry.member)
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
-        if entry.deleted_at or entry.destroyed_at:
-            raise ValueError("This entry has been deleted. Restore it before changing it.")
+        _refuse_unless_active(entry, "This entry is in “Recently deleted”, so it cannot be changed. Restore it first.")
         for upload in uploads:
             stored.append(_attachment_store(entry=entry, upload=upload).file)
         entry.occurred_at = data.occurred_at
@@ -188,8 +202,7 @@ def incident_delete(*, entry: Entry) -> EntryVersion:
     """Move an entry to "recently deleted" (restorable for 30 days)."""
     _lock_chain(entry.member)
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
-    if entry.deleted_at or entry.destroyed_at:
-        raise ValueError("This entry is already deleted.")
+    _refuse_unless_active(entry, "This entry is already in “Recently deleted”.")
     entry.deleted_at = timezone.now()
     entry.save(update_fields=["deleted_at"])
     return _append_version(entry=entry, kind=VersionKind.DELETED, content=entry.current_version.content)
@@ -199,25 +212,32 @@ def incident_delete(*, entry: Entry) -> EntryVersion:
 def incident_restore(*, entry: Entry) -> EntryVersion:
     _lock_chain(entry.member)
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
-    if not entry.deleted_at or entry.destroyed_at:
-        raise ValueError("Only a recently deleted entry can be restored.")
+    _refuse_if_gone(entry)
+    if not entry.deleted_at:
+        raise EntryNotChangeable("This entry is already back in your diary.")
     entry.deleted_at = None
     entry.save(update_fields=["deleted_at"])
     return _append_version(entry=entry, kind=VersionKind.RESTORED, content=entry.current_version.content)
 
 
-def incident_destroy(*, entry: Entry) -> EntryVersion:
+def incident_destroy(*, entry: Entry, deleted_before: datetime | None = None) -> EntryVersion:
     """Destroy an entry's content and files for good, leaving a tombstone in the chain.
 
     The versions stay as links (their hashes and digests), so the chain still verifies and
-    shows that something was removed, and when.
+    shows that something was removed, and when. With ``deleted_before``, only an entry moved
+    to "recently deleted" at or before then is destroyed: if another request restored it
+    meanwhile, the restore wins and nothing is lost.
+
+    This tells nobody: the member's own "delete now" goes through ``incident_destroy_by_member``
+    or ``incidents_destroy_all_deleted``, which tell them.
     """
     names = []
     with transaction.atomic():
         _lock_chain(entry.member)
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
-        if entry.destroyed_at:
-            raise ValueError("This entry has already been destroyed.")
+        _refuse_if_gone(entry)
+        if deleted_before is not None and (entry.deleted_at is None or entry.deleted_at > deleted_before):
+            raise EntryNotChangeable("This entry is back in your diary, so it was not deleted.")
         names = list(entry.attachments.values_list("file", flat=True))
         tombstone = _append_version(entry=entry, kind=VersionKind.DESTROYED, content=None)
         entry.versions.update(content=None)
@@ -230,13 +250,53 @@ def incident_destroy(*, entry: Entry) -> EntryVersion:
     return tombstone
 
 
-def incidents_destroy_expired(*, now: datetime | None = None) -> int:
-    """Destroy entries that have been in "recently deleted" for more than 30 days."""
-    cutoff = (now or timezone.now()) - timedelta(days=RECENTLY_DELETED_DAYS)
-    expired = Entry.objects.filter(deleted_at__lte=cutoff, destroyed_at__isnull=True)
+def incident_destroy_by_member(*, entry: Entry) -> EntryVersion:
+    """The member's "delete now" for one entry in "recently deleted".
+
+    Destroying evidence is a change of control (someone holding the member's phone could do
+    it), so the member is told by email and under recent changes.
+    """
+    tombstone = incident_destroy(entry=entry, deleted_before=timezone.now())
+    event_record(user=entry.member, kind=AccountEvent.Kind.NOTES_DESTROYED)
+    return tombstone
+
+
+def incidents_destroy_all_deleted(*, member: User) -> int:
+    """Empty the member's "recently deleted": destroy every entry in it, and tell them once.
+
+    Returns how many were destroyed. An entry restored or destroyed by another request
+    meanwhile is left as that request left it.
+    """
+    cutoff = timezone.now()
+    waiting = list(Entry.objects.for_member(member).recently_deleted().filter(deleted_at__lte=cutoff))
     count = 0
-    for entry in expired.iterator():
-        incident_destroy(entry=entry)
+    try:
+        for entry in waiting:
+            try:
+                incident_destroy(entry=entry, deleted_before=cutoff)
+            except (EntryGone, EntryNotChangeable):
+                continue
+            count += 1
+    finally:
+        # Even if a fault stops it part way, what was destroyed is not kept from the member.
+        if count:
+            event_record(user=member, kind=AccountEvent.Kind.NOTES_DESTROYED)
+    return count
+
+
+def incidents_destroy_expired(*, now: datetime | None = None) -> int:
+    """Destroy entries that have been in "recently deleted" for more than 30 days.
+
+    Housekeeping, not the member's act: no notice is sent.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=RECENTLY_DELETED_DAYS)
+    expired = list(Entry.objects.filter(deleted_at__lte=cutoff, destroyed_at__isnull=True))
+    count = 0
+    for entry in expired:
+        try:
+            incident_destroy(entry=entry, deleted_before=cutoff)
+        except (EntryGone, EntryNotChangeable):
+            continue  # restored, or destroyed by the member, since the list was read
         count += 1
     return count
 

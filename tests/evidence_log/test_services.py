@@ -9,7 +9,9 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from evidence_log import services
+from evidence_log.errors import DiaryError, EntryGone, EntryNotChangeable, InvalidIncident
 from evidence_log.models import Attachment, Entry, EntryVersion, VersionKind
+from portal.accounts.models import AccountEvent
 from portal.fields import encrypted_storage, open_file
 from tests.factories import MemberFactory
 
@@ -28,9 +30,9 @@ def stored_names():
 
 
 def test_only_what_happened_is_required():
-    with pytest.raises(ValueError, match="Say what happened"):
+    with pytest.raises(InvalidIncident, match="Say what happened"):
         services.IncidentData(what_happened="   ", occurred_at=timezone.now())
-    with pytest.raises(ValueError, match="Unknown kinds of behaviour"):
+    with pytest.raises(InvalidIncident, match="kinds of behaviour"):
         incident(behaviours=["following", "gossip"])
 
 
@@ -99,7 +101,7 @@ def test_delete_and_restore_are_recorded_in_the_chain(member):
     services.incident_delete(entry=entry)
     assert list(Entry.objects.for_member(member).recently_deleted()) == [entry]
     assert not Entry.objects.for_member(member).active().exists()
-    with pytest.raises(ValueError, match="Restore it before changing it"):
+    with pytest.raises(EntryNotChangeable, match="Restore it first"):
         services.incident_edit(entry=entry, data=incident("changed"))
 
     services.incident_restore(entry=entry)
@@ -165,3 +167,78 @@ def test_a_failure_part_way_leaves_nothing_behind(member):
 def test_other_members_entries_are_not_in_my_queryset(member):
     services.incident_record(member=MemberFactory(), data=incident())
     assert not Entry.objects.for_member(member).exists()
+
+
+def test_refusals_are_the_diarys_own_errors_never_built_in_ones(member):
+    """A built-in ValueError reaching a view is a 500; the diary's own errors are answered."""
+    entry = services.incident_record(member=member, data=incident()).entry
+    services.incident_delete(entry=entry)
+
+    refused = []
+    for call in (
+        lambda: services.incident_delete(entry=entry),
+        lambda: services.incident_edit(entry=entry, data=incident("changed")),
+        lambda: services.incident_restore(entry=entry),  # the first restore goes through
+        lambda: services.incident_restore(entry=entry),
+    ):
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - which kind is the point of the test
+            refused.append(error)
+
+    assert [type(error) for error in refused] == [EntryNotChangeable] * 3
+    assert all(isinstance(error, DiaryError) and not isinstance(error, ValueError) for error in refused)
+    kinds = list(entry.versions.order_by("number").values_list("kind", flat=True))
+    assert kinds == [VersionKind.CREATED, VersionKind.DELETED, VersionKind.RESTORED]
+
+
+def test_nothing_can_be_done_to_a_destroyed_entry(member):
+    entry = services.incident_record(member=member, data=incident(), uploads=[photo()]).entry
+    services.incident_destroy(entry=entry)
+
+    for call in (
+        lambda: services.incident_destroy(entry=entry),
+        lambda: services.incident_destroy_by_member(entry=entry),
+        lambda: services.incident_edit(entry=entry, data=incident("changed"), uploads=[photo()]),
+        lambda: services.incident_delete(entry=entry),
+        lambda: services.incident_restore(entry=entry),
+    ):
+        with pytest.raises(EntryGone):
+            call()
+
+    assert list(entry.versions.values_list("kind", flat=True)) == [VersionKind.CREATED, VersionKind.DESTROYED]
+    assert not Attachment.objects.exists()
+    assert stored_names() == set()
+
+
+def test_a_restore_that_gets_there_first_wins_over_destroying(member):
+    """The member restores an entry while a "delete now" (or the 30-day clean-up) read as it was."""
+    entry = services.incident_record(member=member, data=incident("Keep me"), uploads=[photo()]).entry
+    services.incident_delete(entry=entry)
+    read_before_restore = Entry.objects.get(pk=entry.pk)
+    cutoff = timezone.now()
+    services.incident_restore(entry=entry)
+
+    with pytest.raises(EntryNotChangeable):
+        services.incident_destroy_by_member(entry=read_before_restore)
+    with pytest.raises(EntryNotChangeable):
+        services.incident_destroy(entry=read_before_restore, deleted_before=cutoff)
+
+    entry.refresh_from_db()
+    assert entry.destroyed_at is None and entry.deleted_at is None
+    assert entry.current_version.content["what_happened"] == "Keep me"
+    assert len(stored_names()) == 1
+    assert not AccountEvent.objects.filter(user=member, kind=AccountEvent.Kind.NOTES_DESTROYED).exists()
+
+
+def test_the_30_day_clean_up_skips_an_entry_deleted_again_since(member):
+    entry = services.incident_record(member=member, data=incident("Deleted, restored, deleted again")).entry
+    services.incident_delete(entry=entry)
+    cutoff = timezone.now()
+    services.incident_restore(entry=entry)
+    services.incident_delete(entry=entry)  # its 30 days start again
+
+    with pytest.raises(EntryNotChangeable):
+        services.incident_destroy(entry=entry, deleted_before=cutoff)
+
+    assert Entry.objects.get(pk=entry.pk).destroyed_at is None
