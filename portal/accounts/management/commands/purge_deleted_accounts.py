@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.accounts.services import account_purge, accounts_due_for_purge
+from portal.accounts.services import AccountPurgeIncomplete, account_purge, accounts_due_for_purge
 
 
 class Command(BaseCommand):
@@ -17,10 +17,18 @@ class Command(BaseCommand):
                     purged += 1
             except Exception as error:  # one account's failure must not keep the others
                 failed.append(user.pk)
-                self.stderr.write(f"account {user.pk}: not fully deleted: {type(error).__name__}: {error}")
+                self.stderr.write(f"account {user.pk}: not fully deleted: {_described(error)}")
         self.stdout.write(f"Deleted {purged} account{'s' if purged != 1 else ''}.")
         if failed:
             raise CommandError(
                 f"{len(failed)} accounts were not fully deleted (accounts {', '.join(map(str, failed))}); "
-                "once an account's data keys are destroyed its data cannot be read. Fix the cause and run again."
+                "their data keys are destroyed, so their data cannot be read. Fix the cause and run again."
             )
+
+
+def _described(error: Exception) -> str:
+    """What went wrong, without the error's own text unless it is ours: database and storage
+    errors quote the values involved, and those can be the member's address."""
+    if isinstance(error, AccountPurgeIncomplete):
+        return str(error)
+    return f"{type(error).__name__} (details left out: they can name the member)."
