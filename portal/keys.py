@@ -1,4 +1,6 @@
-"""The key lifecycle: rotating master and member keys, auditing, and crypto-shredding.
+"""The key lifecycle: rotating master and member keys, and auditing what they encrypt.
+
+Crypto-shredding a deleted member is ``portal.accounts.services.account_purge``.
 
 These walk every encrypted column and file found by introspection (``fields.encrypted_models``),
 so a model added later is covered without changes here.
@@ -218,35 +220,3 @@ def _stored_names(directory: str = "") -> set[str]:
     for folder in folders:
         names |= _stored_names(f"{directory}/{folder}" if directory else folder)
     return names
-
-
-# --- Crypto-shredding --------------------------------------------------------------------
-
-
-def owner_data_shred(*, owner_id) -> int:
-    """Destroy an owner's data keys first, then their encrypted files and rows.
-
-    Once the keys are gone (committed before anything else is touched) nothing the system
-    holds can open the owner's values, wherever copies of them are. The files go before the
-    rows, and all their names are read before any row is deleted (a deletion can cascade to
-    another model's rows), so a run stopped by a failure can simply be run again.
-    Returns the number of rows removed.
-    """
-    with transaction.atomic():
-        DataKey.objects.filter(owner_id=owner_id).delete()
-    owned = [(model, fields, _owned_rows(model, fields, owner_id)) for model, fields in encrypted_models()]
-    names = [
-        name
-        for model, fields, rows in owned
-        for f in fields
-        if isinstance(f, EncryptedFileField)
-        for name in rows.values_list(f.attname, flat=True)
-        if name
-    ]
-    for name in names:
-        delete_file(name)
-    removed = 0
-    with transaction.atomic():
-        for model, _fields, rows in owned:
-            removed += rows.delete()[1].get(model._meta.label, 0)
-    return removed
