@@ -27,6 +27,12 @@ urlpatterns = [
     path("notes/", include("evidence_log.urls")),
     path("accounts/settings/", account_views.account_settings, name="account_settings"),
     path("accounts/delete/", account_views.account_delete, name="account_delete"),
+    # Before allauth's own: the password and, when two-step sign-in is on, a code (accounts/reauth.py).
+    path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    # Before allauth's own: one address per account, changed only through the new address.
+    path("accounts/email/", account_views.email, name="account_email"),
+    path("accounts/email/confirm/<str:token>/", account_views.email_confirm, name="account_email_confirm"),
+    path("accounts/email/undo/<str:token>/", account_views.email_undo, name="account_email_undo"),
     path("accounts/sessions/", session_views.sessions_list, name="account_sessions"),
     path("accounts/sessions/end-others/", session_views.sessions_end_others, name="account_sessions_end_others"),
     # Before allauth's own: this one offers to sign out of every other session as well.

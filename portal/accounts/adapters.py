@@ -29,9 +29,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request, user):
         super().login(request, user)
         step = two_step.pending_step(request)
-        if step is not two_step.ENTER_CODE:
-            # The password is all the proof this account has, and it was just given: setting up
-            # two-step sign-in, as staff must at once, is not asked for it again.
+        if step is two_step.SET_UP:
+            # Staff must set up two-step sign-in before anything else, straight after giving the
+            # password: that page is not asked for it again.
             reauth_record(request)
         # With two-step sign-in on, the sign-in is finished only once a code is accepted.
         if step is None:

@@ -126,3 +126,15 @@ class ReauthenticateForm(forms.Form):
             if device is None:
                 self.add_error("code", WRONG_CODE)
         return cleaned
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label="New email address",
+        help_text="Use an address that nobody else can read: sign-in notices and password resets go there.",
+        error_messages={
+            "required": "Enter the new email address.",
+            "invalid": "Enter an email address, like name@example.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -9,8 +9,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from . import two_step
 from .events import event_record
-from .reauth import recently_reauthenticated
 from .models import AccountEvent, User
+from .reauth import recently_reauthenticated
 
 PASSKEY_NAME = "Passkey"
 

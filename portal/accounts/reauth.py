@@ -4,8 +4,9 @@ Someone holding a member's unlocked, signed-in phone for a minute must not be ab
 who controls the account or where its data goes: the email address, the password, two-step
 sign-in, destroying records, account deletion, sharing. Each such page first asks again for
 the password and, when two-step sign-in is on, a current code. The confirmation lasts a few
-minutes (REAUTHENTICATION_MINUTES), for this session only; finishing a sign-in counts too,
-as the person has just given the same proof.
+minutes (REAUTHENTICATION_MINUTES), for this session only. Signing in does not count: the
+phone may be picked up just after its owner signed in. The one exception is staff setting up
+two-step sign-in straight after the password, before they can reach anything else.
 """
 
 import time

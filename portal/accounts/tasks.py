@@ -41,8 +41,8 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
     context = {
         "signed_in_at": f"{date_format(when, 'j F Y')} at {date_format(when, 'H:i')}",
         "browser": signed_in.browser if signed_in else None,
-        "password_change_url": _portal_url("account_change_password"),
-        "sessions_url": _portal_url("account_sessions"),
+        "password_change_url": portal_url("account_change_password"),
+        "sessions_url": portal_url("account_sessions"),
     }
     try:
         with _request_for_allauth():
@@ -62,9 +62,15 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
         )
 
 
-def _portal_url(url_name: str) -> str:
+def portal_url(url_name: str, *args) -> str:
     """A full link into the portal, made without a request: a worker sends most notices."""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(url_name)
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(url_name, args=args)
+
+
+def account_mail_send(template_prefix: str, to: str, context: dict) -> None:
+    """Send one of the portal's account emails now, from a request or from a worker."""
+    with _request_for_allauth():
+        get_adapter().send_mail(template_prefix, to, context)
 
 
 class _PortalRequest(HttpRequest):
@@ -106,7 +112,6 @@ NOTIFIED_CHANGES = (
     AccountEvent.Kind.EMAIL_CHANGE_UNDONE,
     AccountEvent.Kind.NOTES_DESTROYED,
     AccountEvent.Kind.DELETION_REQUESTED,
-    AccountEvent.Kind.STAFF_INVITED,
     AccountEvent.Kind.ROLE_CHANGED,
     AccountEvent.Kind.ORGANISATION_CHANGED,
     AccountEvent.Kind.DEACTIVATED,
@@ -124,8 +129,8 @@ def account_change_notice_send(event_id: int) -> None:
     context = {
         "change": event.get_kind_display(),
         "changed_at": f"{date_format(when, 'j F Y')} at {date_format(when, 'H:i')}",
-        "settings_url": _portal_url("two_step"),
-        "password_change_url": _portal_url("account_change_password"),
+        "settings_url": portal_url("two_step"),
+        "password_change_url": portal_url("account_change_password"),
     }
     try:
         with _request_for_allauth():

@@ -20,7 +20,7 @@ from .events import events_recent
 from .forms import CodeForm, CurrentCodeForm, PhoneForm, ReplaceAppForm
 from .models import PhoneDevice
 from .permissions import must_use_two_step
-from .reauth import reauth_record, reauthentication_required
+from .reauth import reauthentication_required
 from .services import sign_in_complete
 
 WRONG_CODE = two_step.WRONG_CODE
@@ -29,7 +29,6 @@ WRONG_CODE = two_step.WRONG_CODE
 def finish_sign_in(request) -> None:
     """Every step is passed: record the sign-in, and say so if it kept the account."""
     request.session[two_step.SIGN_IN_FINISHED_KEY] = True
-    reauth_record(request)  # the person has just given every proof a change of control asks for
     if sign_in_complete(request=request):
         messages.info(request, "You signed in, so your account will not be deleted. Nothing was removed.")
 
