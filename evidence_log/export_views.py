@@ -15,6 +15,7 @@ from portal import crypto
 from portal.fields import open_file
 
 from . import services
+from .errors import DiaryError
 from .models import Entry, ExportRequest, ExportStatus
 from .permissions import diary_member_required, export_for_download
 
@@ -36,9 +37,15 @@ def export(request):
     if request.method == "POST":
         form = ExportForm(request.POST)
         if form.is_valid():
-            services.export_request(member=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
-            messages.info(request, "Your download is being prepared. It stays here for 24 hours once it is ready.")
-            return redirect("diary:export")
+            try:
+                services.export_request(
+                    member=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+                )
+            except DiaryError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.info(request, "Your download is being prepared. It stays here for 24 hours once it is ready.")
+                return redirect("diary:export")
     else:
         first = Entry.objects.for_member(request.user).active().order_by("occurred_at").first()
         today = timezone.localdate()

@@ -13,7 +13,7 @@ from portal.accounts.models import AccountEvent, User
 from portal.fields import delete_file, file_writer, store_file
 
 from . import chain
-from .errors import EntryGone, EntryNotChangeable, InvalidIncident
+from .errors import DiaryError, EntryGone, EntryNotChangeable, InvalidIncident
 from .models import Attachment, Entry, EntryVersion, VersionKind
 
 RECENTLY_DELETED_DAYS = 30
@@ -307,7 +307,7 @@ def export_request(*, member: User, start, end):
     from .tasks import export_build
 
     if end < start:
-        raise ValueError("The end date is before the start date.")
+        raise DiaryError("The 'To' date is before the 'From' date. Check the dates and try again.")
     export = ExportRequest.objects.create(member=member, start=start, end=end)
     transaction.on_commit(lambda: export_build.enqueue(str(export.pk)))
     return export

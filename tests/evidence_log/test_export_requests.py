@@ -8,7 +8,7 @@ import time
 import uuid
 import zipfile
 import zlib
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from evidence_log.errors import DiaryError
 from evidence_log.models import ExportRequest, ExportStatus
-from evidence_log.services import exports_destroy_holding, incident_destroy
+from evidence_log.services import export_request, exports_destroy_holding, incident_destroy
 from evidence_log.verify import bundle_verify
 from portal.fields import encrypted_storage
 from tests.evidence_log.conftest import record, upload
@@ -293,3 +294,10 @@ def test_a_download_being_made_while_an_entry_in_it_is_destroyed_is_not_kept(
     assert export.bundle == ""
     assert _stored_files() == []  # the finished bundle was discarded, not kept
     assert client.get(reverse("diary:export_download", args=[export.id])).status_code == 404
+
+
+def test_the_service_itself_refuses_dates_the_wrong_way_round(member):
+    with pytest.raises(DiaryError, match="before the 'From' date"):
+        export_request(member=member, start=date(2025, 4, 1), end=date(2025, 3, 1))
+
+    assert not ExportRequest.objects.exists()
