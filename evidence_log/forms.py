@@ -138,6 +138,17 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
+# Dates a person can mean. Outside these, a date is a typing slip, and a date at the very edge
+# of the calendar breaks date arithmetic (the day after 31 December 9999 does not exist).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+_DATE_INVALID = "Enter a real date, for example 10/3/2024."
+
+
+def _date_input_in_range() -> DateInput:
+    return DateInput(attrs={"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()})
+
+
 def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
@@ -151,7 +162,11 @@ class IncidentForm(forms.Form):
         max_length=20_000,
         error_messages={"required": "Say what happened. A few words are enough."},
     )
-    occurred_date = forms.DateField(label="Date", widget=DateInput())
+    occurred_date = forms.DateField(
+        label="Date",
+        widget=DateInput(attrs={"min": EARLIEST_DATE.isoformat()}),
+        error_messages={"invalid": _DATE_INVALID},
+    )
     occurred_time = forms.TimeField(label="Time", widget=TimeInput())
     occurred_approximately = forms.BooleanField(label="The date or time is approximate", required=False)
     attachments = AttachmentsField(
@@ -226,7 +241,9 @@ class IncidentForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         day, time_of_day = cleaned.get("occurred_date"), cleaned.get("occurred_time")
-        if day and time_of_day:
+        if day and day < EARLIEST_DATE:
+            self.add_error("occurred_date", f"That date is before {EARLIEST_DATE.year}. Please check the year.")
+        elif day and time_of_day:
             occurred_at = timezone.make_aware(datetime.datetime.combine(day, time_of_day))
             # A little leeway for a phone clock that runs ahead of the server's.
             if occurred_at > timezone.now() + datetime.timedelta(minutes=15):
@@ -246,14 +263,53 @@ class IncidentForm(forms.Form):
 
 
 class TimelineFilterForm(forms.Form):
-    """The timeline's filters; every field is optional and an invalid one is ignored."""
+    """The timeline's filters. Each is checked when posted, and again when a kept one is loaded,
+    so a value the timeline cannot use (a date in the year 9999) is never kept."""
 
-    q = forms.CharField(label="Search your entries", max_length=200, required=False)
-    date_from = forms.DateField(label="From", widget=DateInput(), required=False)
-    date_to = forms.DateField(label="To", widget=DateInput(), required=False)
-    behaviour = forms.ChoiceField(label="Type of behaviour", choices=[("", "Any"), *Behaviour.CHOICES], required=False)
+    q = forms.CharField(
+        label="Search your entries",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Search for at most %(limit_value)d characters."},
+    )
+    date_from = forms.DateField(
+        label="From", widget=_date_input_in_range(), required=False, error_messages={"invalid": _DATE_INVALID}
+    )
+    date_to = forms.DateField(
+        label="To", widget=_date_input_in_range(), required=False, error_messages={"invalid": _DATE_INVALID}
+    )
+    behaviour = forms.ChoiceField(
+        label="Type of behaviour",
+        choices=[("", "Any"), *Behaviour.CHOICES],
+        required=False,
+        error_messages={"invalid_choice": "Choose a type of behaviour from the list."},
+    )
+
+    def _clean_date(self, name: str):
+        day = self.cleaned_data[name]
+        if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise forms.ValidationError(
+                f"Choose a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", code="out_of_range"
+            )
+        return day
+
+    def clean_date_from(self):
+        return self._clean_date("date_from")
+
+    def clean_date_to(self):
+        return self._clean_date("date_to")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "This date is before the “From” date. Choose one on or after it.")
+        return cleaned
 
     def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
+        """The chosen filters, for selectors.timeline (call once the form is valid)."""
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def stored(self) -> dict[str, str]:
+        """The chosen filters as text, to keep between pages (and check again when loaded)."""
+        return {name: str(value) for name, value in self.filters().items()}  # dates as 2024-03-10

@@ -1,6 +1,7 @@
 """The timeline: newest first, paged, filtered, searched in memory, in a fixed number of queries."""
 
 import io
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
-from evidence_log import services
+from evidence_log import services, views
 from evidence_log.services import IncidentData
+from portal import crypto
 from tests.factories import MemberFactory
 
 START = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
@@ -177,13 +179,108 @@ def test_filters_combine_and_keep_through_pages(client, member):
     assert listed(second) == [f"Van seen {n}" for n in range(4, -1, -1)]
 
 
-def test_an_invalid_filter_is_ignored_not_an_error(client, member):
+def kept_filters(client):
+    return client.session.get(views.FILTERS_SESSION_KEY)
+
+
+def keep_in_session(client, member, value: str) -> None:
+    """A filter kept as an older version (or a broken one) might have kept it."""
+    session = client.session
+    session[views.FILTERS_SESSION_KEY] = crypto.encrypt_value(value, owner_id=member.pk, aad=views._filters_aad(member))
+    session.save()
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"date_to": "9999-12-31"}, "between 1900 and 2100"),
+        ({"date_from": "0001-01-01"}, "between 1900 and 2100"),
+        ({"date_from": "1899-12-31"}, "between 1900 and 2100"),
+        ({"date_from": "not a date"}, "Enter a real date"),
+        ({"date_from": "2024-03-12", "date_to": "2024-03-10"}, "before the “From” date"),
+        ({"behaviour": "nonsense"}, "Choose a type of behaviour from the list"),
+        ({"q": "x" * 201}, "at most 200 characters"),
+    ],
+    ids=["year-9999", "year-1", "before-1900", "not-a-date", "to-before-from", "unknown-behaviour", "long-search"],
+)
+def test_a_filter_the_timeline_cannot_use_is_refused_kindly_and_never_kept(client, member, params, problem):
     record(member, "Still listed")
     client.force_login(member)
 
-    response = search(client, {"date_from": "not a date", "behaviour": "nonsense"})
+    posted = client.post(reverse("diary:timeline"), params)
+
+    assert posted.status_code == 400
+    assert problem in posted.content.decode()
+    assert "Still listed" in posted.content.decode()  # the list is still there, as it was
+    assert kept_filters(client) is None
+    later = client.get(reverse("diary:timeline"))
+    assert later.status_code == 200
+    assert listed(later) == ["Still listed"]
+
+
+def test_a_refused_filter_leaves_the_one_already_on_in_place(client, member):
+    record(member, "Van outside", behaviours=["following"])
+    record(member, "A letter", behaviours=["contact"])
+    client.force_login(member)
+    search(client, {"behaviour": "following"})
+    before = kept_filters(client)
+
+    refused = client.post(reverse("diary:timeline"), {"behaviour": "contact", "date_to": "9999-12-31"})
+
+    assert refused.status_code == 400
+    assert listed(refused) == ["Van outside"]
+    assert kept_filters(client) == before
+    assert listed(search(client)) == ["Van outside"]
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        json.dumps({"date_to": "9999-12-31"}),  # kept before dates were checked: every page was a 500
+        json.dumps({"date_from": "2024-03-12", "date_to": "2024-03-10"}),
+        json.dumps({"behaviour": "retired_code"}),
+        json.dumps({"date_from": 20240310}),
+        json.dumps(["not", "a", "dict"]),
+        "not json at all",
+    ],
+    ids=["year-9999", "reversed", "unknown-behaviour", "number", "list", "not-json"],
+)
+def test_a_kept_filter_that_no_longer_passes_is_dropped_with_a_message(client, member, kept):
+    record(member, "Still listed")
+    client.force_login(member)
+    keep_in_session(client, member, kept)
+
+    response = client.get(reverse("diary:timeline"))
 
     assert response.status_code == 200
+    assert listed(response) == ["Still listed"]
+    assert "could not be used again" in response.content.decode()
+    assert kept_filters(client) is None
+    assert client.get(reverse("diary:timeline")).status_code == 200
+
+
+def test_a_kept_filter_that_cannot_be_opened_is_dropped_with_a_message(client, member):
+    record(member, "Still listed")
+    client.force_login(member)
+    session = client.session
+    session[views.FILTERS_SESSION_KEY] = "sealed under a key that is gone"
+    session.save()
+
+    response = client.get(reverse("diary:timeline"))
+
+    assert response.status_code == 200 and listed(response) == ["Still listed"]
+    assert kept_filters(client) is None
+
+
+def test_a_filter_that_is_on_is_shown(client, member):
+    record(member, "Van outside", behaviours=["following"])
+    client.force_login(member)
+
+    page = search(client, {"behaviour": "following", "date_from": "2023-01-01"}).content.decode()
+
+    assert '<details class="diary-filter" open>' in page
+    assert 'value="2023-01-01"' in page
+    assert '<option value="following" selected>' in page
 
 
 def test_search_words_never_reach_an_address_or_the_session_in_clear(client, member):
