@@ -98,6 +98,10 @@ def recently_deleted(*, member) -> list[TimelineItem]:
     return timeline_page_items(entries)
 
 
+def recently_deleted_count(*, member) -> int:
+    return Entry.objects.for_member(member).recently_deleted().count()
+
+
 def entry_attachments(entry: Entry):
     return entry.attachments.all()
 
@@ -106,3 +110,9 @@ def entry_versions(entry: Entry):
     """Every version of the entry, oldest first, with its content still sealed (the history
     page shows server times and kinds, not content)."""
     return entry.versions.defer("content").order_by("number")
+
+
+def entry_destroyed(*, member, entry_id) -> bool:
+    """Whether the member destroyed this entry of theirs: a repeated "delete now" is then told
+    so, rather than shown a page that does not exist."""
+    return Entry.objects.for_member(member).filter(pk=entry_id, destroyed_at__isnull=False).exists()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.timeline, name="timeline"),
     path("new/", views.entry_new, name="new"),
     path("deleted/", views.recently_deleted, name="recently_deleted"),
+    path("deleted/empty/", views.recently_deleted_empty, name="recently_deleted_empty"),
     path("<uuid:entry_id>/", views.entry_detail, name="entry"),
     path("<uuid:entry_id>/history/", views.entry_history, name="history"),
     path("<uuid:entry_id>/edit/", views.entry_edit, name="edit"),

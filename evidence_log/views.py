@@ -2,6 +2,8 @@
 
 Every view is for the member who owns the diary; ``permissions`` decides, and anyone else is
 told the page does not exist. Page titles stay neutral: entry text never goes in a title.
+What a service refuses (a double submit, a race with another tab) comes back as a DiaryError,
+answered with a plain message, never a 500.
 """
 
 import json
@@ -9,15 +11,19 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import crypto
+from portal.accounts.reauth import reauthentication_required
 from portal.fields import open_file
 
 from . import selectors, services
+from .errors import DiaryError, EntryGone, EntryNotChangeable
 from .forms import IncidentForm, TimelineFilterForm
+from .models import Entry
 from .permissions import (
     attachment_for_viewing,
     deleted_entry_for_owner,
@@ -42,46 +48,84 @@ def _location_allowed(response):
     return response
 
 
+def _refused(request, error: DiaryError, to: str, **kwargs):
+    """A double submit, or another tab or device got there first: say what happened, plainly,
+    and go where the entry now is. Nothing was changed by this request."""
+    messages.info(request, str(error))
+    return redirect(to, **kwargs)
+
+
+def _entry_for_posting(user, entry_id) -> Entry:
+    """The member's own entry, active or recently deleted, for an action whose service then
+    checks it against the entry's state (under its lock, so a race cannot slip between).
+
+    An entry they destroyed raises EntryGone, so a repeated "delete now" is answered kindly;
+    anyone else's entry, or none, is a 404 as always.
+    """
+    try:
+        return entry_for_viewing(user, entry_id)
+    except Http404:
+        if selectors.entry_destroyed(member=user, entry_id=entry_id):
+            raise EntryGone() from None
+        raise
+
+
 @diary_member_required
 @require_http_methods(["GET", "POST"])
 def entry_new(request):
     """The quick entry: one screen, only "what happened" required."""
+    status = 200
     if request.method == "POST":
         form = IncidentForm(request.POST, request.FILES)
         if form.is_valid():
-            version = services.incident_record(
-                member=request.user, data=form.incident_data(), uploads=form.cleaned_data["attachments"]
-            )
-            messages.success(request, "Saved in your diary.")
-            return redirect("diary:entry", entry_id=version.entry_id)
+            try:
+                version = services.incident_record(
+                    member=request.user, data=form.incident_data(), uploads=form.cleaned_data["attachments"]
+                )
+            except DiaryError as error:
+                form.add_error(None, str(error))
+                status = 400
+            else:
+                messages.success(request, "Saved in your diary.")
+                return redirect("diary:entry", entry_id=version.entry_id)
     else:
         form = IncidentForm()
-    return _location_allowed(_render(request, "entry_form.html", {"form": form, "editing": None}))
+    return _location_allowed(_render(request, "entry_form.html", {"form": form, "editing": None}, status=status))
 
 
 # What a member searches for is as private as what they wrote: it is posted, never put in an
 # address (browser history), and kept in the session only encrypted under their own key.
 FILTERS_SESSION_KEY = "timeline_filters"
-FILTER_FIELDS = ("q", "date_from", "date_to", "behaviour")
 
 
 def _filters_aad(user) -> bytes:
     return crypto.value_aad(owner_id=user.pk, model_label="session", field_name=FILTERS_SESSION_KEY, row_id="")
 
 
-def _saved_filters(request) -> dict:
+def _saved_filter_form(request) -> TimelineFilterForm | None:
+    """The member's kept filters, checked again as they are loaded.
+
+    Kept filters that no longer open or pass the checks (kept by an older version, or under a
+    key since replaced) are dropped, and the member told, rather than breaking the timeline.
+    """
     sealed = request.session.get(FILTERS_SESSION_KEY)
     if not sealed:
-        return {}
+        return None
     try:
-        return json.loads(crypto.decrypt_value(sealed, owner_id=request.user.pk, aad=_filters_aad(request.user)))
-    except (crypto.CryptoError, ValueError):
-        del request.session[FILTERS_SESSION_KEY]
-        return {}
+        kept = json.loads(crypto.decrypt_value(sealed, owner_id=request.user.pk, aad=_filters_aad(request.user)))
+    except (crypto.CryptoError, ValueError, TypeError):
+        kept = None
+    if isinstance(kept, dict) and all(isinstance(value, str) for value in kept.values()):
+        form = TimelineFilterForm(kept)
+        if form.is_valid():
+            return form
+    del request.session[FILTERS_SESSION_KEY]
+    messages.info(request, "Your last search could not be used again, so every entry is shown. You can search again.")
+    return None
 
 
-def _save_filters(request, data: dict) -> None:
-    if not any(data.values()):
+def _save_filters(request, data: dict[str, str]) -> None:
+    if not data:
         request.session.pop(FILTERS_SESSION_KEY, None)
         return
     request.session[FILTERS_SESSION_KEY] = crypto.encrypt_value(
@@ -92,13 +136,19 @@ def _save_filters(request, data: dict) -> None:
 @diary_member_required
 @require_http_methods(["GET", "POST"])
 def timeline(request):
+    saved = _saved_filter_form(request)
+    filter_form, status = saved or TimelineFilterForm(), 200
     if request.method == "POST":
-        chosen = {} if "clear" in request.POST else {name: request.POST.get(name, "") for name in FILTER_FIELDS}
-        _save_filters(request, chosen)
-        return redirect("diary:timeline")
-    saved = _saved_filters(request)
-    filter_form = TimelineFilterForm(saved or None)
-    filters = filter_form.filters() if saved else {}
+        if "clear" in request.POST:
+            _save_filters(request, {})
+            return redirect("diary:timeline")
+        posted = TimelineFilterForm(request.POST)
+        if posted.is_valid():
+            _save_filters(request, posted.stored())
+            return redirect("diary:timeline")
+        # Nothing is kept: the list stays as it was, and the form says what to change.
+        filter_form, status = posted, 400
+    filters = saved.filters() if saved else {}
     entries = selectors.timeline(member=request.user, **filters)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(
@@ -110,6 +160,7 @@ def timeline(request):
             "page": page,
             "items": selectors.timeline_page_items(page.object_list),
         },
+        status=status,
     )
 
 
@@ -137,39 +188,61 @@ def entry_history(request, entry_id):
     return _render(request, "entry_history.html", {"entry": entry, "versions": selectors.entry_versions(entry)})
 
 
+def _entry_form_page(request, form, entry: Entry | None, status: int = 200):
+    context = {"form": form, "editing": entry, "attachments": selectors.entry_attachments(entry) if entry else ()}
+    return _location_allowed(_render(request, "entry_form.html", context, status=status))
+
+
 @diary_member_required
 @require_http_methods(["GET", "POST"])
 def entry_edit(request, entry_id):
-    entry = entry_for_changing(request.user, entry_id)
-    if request.method == "POST":
-        form = IncidentForm(request.POST, request.FILES)
-        if form.is_valid():
-            services.incident_edit(entry=entry, data=form.incident_data(), uploads=form.cleaned_data["attachments"])
-            messages.success(request, "Your changes are saved. The earlier version is kept in the entry’s history.")
-            return redirect("diary:entry", entry_id=entry.id)
-    else:
+    if request.method == "GET":
+        entry = entry_for_changing(request.user, entry_id)
         form = IncidentForm(data_initial=IncidentData.from_content(entry.current_version.content))
-    return _location_allowed(
-        _render(
-            request,
-            "entry_form.html",
-            {"form": form, "editing": entry, "attachments": selectors.entry_attachments(entry)},
+        return _entry_form_page(request, form, entry)
+    form = IncidentForm(request.POST, request.FILES)
+    try:
+        entry = _entry_for_posting(request.user, entry_id)
+        if not form.is_valid():
+            return _entry_form_page(request, form, entry)
+        services.incident_edit(entry=entry, data=form.incident_data(), uploads=form.cleaned_data["attachments"])
+    except EntryGone:
+        # Deleted for good in another tab while this was being written: the words are not
+        # lost, they come back in a new-entry form.
+        form.is_valid()
+        form.add_error(
+            None,
+            "This entry was deleted for good, so your changes could not be saved to it. "
+            "What you wrote is below: “Save” keeps it as a new entry.",
         )
-    )
+        return _entry_form_page(request, form, None, status=409)
+    except EntryNotChangeable as error:
+        form.add_error(None, f"{error} Your changes were not saved; what you wrote is below, to copy.")
+        return _entry_form_page(request, form, entry, status=409)
+    except DiaryError as error:
+        form.add_error(None, str(error))
+        return _entry_form_page(request, form, entry, status=400)
+    messages.success(request, "Your changes are saved. The earlier version is kept in the entry’s history.")
+    return redirect("diary:entry", entry_id=entry.id)
 
 
 @diary_member_required
 @require_http_methods(["GET", "POST"])
 def entry_delete(request, entry_id):
-    entry = entry_for_changing(request.user, entry_id)
-    if request.method == "POST":
-        services.incident_delete(entry=entry)
-        messages.success(
-            request,
-            f"The entry is in “Recently deleted”. You can restore it there for {services.RECENTLY_DELETED_DAYS} days.",
-        )
-        return redirect("diary:timeline")
-    return _render(request, "entry_delete.html", {"entry": entry, "days": services.RECENTLY_DELETED_DAYS})
+    if request.method == "GET":
+        entry = entry_for_changing(request.user, entry_id)
+        return _render(request, "entry_delete.html", {"entry": entry, "days": services.RECENTLY_DELETED_DAYS})
+    try:
+        services.incident_delete(entry=_entry_for_posting(request.user, entry_id))
+    except EntryNotChangeable as error:
+        return _refused(request, error, "diary:recently_deleted")
+    except EntryGone as error:
+        return _refused(request, error, "diary:timeline")
+    messages.success(
+        request,
+        f"The entry is in “Recently deleted”. You can restore it there for {services.RECENTLY_DELETED_DAYS} days.",
+    )
+    return redirect("diary:timeline")
 
 
 @diary_member_required
@@ -185,22 +258,57 @@ def recently_deleted(request):
 @diary_member_required
 @require_POST
 def entry_restore(request, entry_id):
-    entry = deleted_entry_for_owner(request.user, entry_id)
-    services.incident_restore(entry=entry)
+    try:
+        services.incident_restore(entry=_entry_for_posting(request.user, entry_id))
+    except EntryNotChangeable as error:
+        return _refused(request, error, "diary:entry", entry_id=entry_id)
+    except EntryGone as error:
+        return _refused(request, error, "diary:recently_deleted")
     messages.success(request, "The entry is back in your diary.")
-    return redirect("diary:entry", entry_id=entry.id)
+    return redirect("diary:entry", entry_id=entry_id)
+
+
+DESTROYED_DOWNLOADS = "Any download of your diary that held it has been removed too."
 
 
 @diary_member_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def entry_destroy(request, entry_id):
-    """Delete now, for good: only from "recently deleted", and only after a confirmation page."""
-    entry = deleted_entry_for_owner(request.user, entry_id)
-    if request.method == "POST":
-        services.incident_destroy(entry=entry)
-        messages.success(request, "The entry and its files are destroyed. They cannot be recovered.")
-        return redirect("diary:recently_deleted")
-    return _render(request, "entry_destroy.html", {"entry": entry})
+    """Delete now, for good: only from "recently deleted", only after a confirmation page, and
+    only once the person has just given their password (a borrowed phone must not be enough)."""
+    if request.method == "GET":
+        entry = deleted_entry_for_owner(request.user, entry_id)
+        return _render(request, "entry_destroy.html", {"entry": entry})
+    try:
+        services.incident_destroy_by_member(entry=_entry_for_posting(request.user, entry_id))
+    except EntryNotChangeable as error:
+        return _refused(request, error, "diary:entry", entry_id=entry_id)
+    except EntryGone as error:
+        return _refused(request, error, "diary:recently_deleted")
+    messages.success(request, f"The entry and its files are destroyed. They cannot be recovered. {DESTROYED_DOWNLOADS}")
+    return redirect("diary:recently_deleted")
+
+
+@diary_member_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def recently_deleted_empty(request):
+    """Destroy everything in "recently deleted" at once, after a confirmation page and a fresh
+    password, like "delete now" for each entry."""
+    if request.method == "GET":
+        count = selectors.recently_deleted_count(member=request.user)
+        return _render(request, "recently_deleted_empty.html", {"count": count})
+    count = services.incidents_destroy_all_deleted(member=request.user)
+    if count:
+        messages.success(
+            request,
+            f"{count} entr{pluralize(count, 'y,ies')} and {pluralize(count, 'its,their')} files are destroyed. "
+            f"They cannot be recovered. Any download of your diary that held them has been removed too.",
+        )
+    else:
+        messages.info(request, "There was nothing in “Recently deleted” to delete.")
+    return redirect("diary:recently_deleted")
 
 
 @diary_member_required

@@ -61,8 +61,13 @@ VIEWS = [
     ("diary:restore", "post", "deleted", 302),
     ("diary:destroy", "get", "deleted", 200),
     ("diary:destroy", "post", "deleted", 302),
+    ("diary:recently_deleted_empty", "get", None, 200),
+    ("diary:recently_deleted_empty", "post", None, 302),
     ("diary:attachment", "get", "attachment", 200),
 ]
+# Pages that destroy records also want the password again (see test_destroy.py); the tests of
+# who may use each page give it, so that what they check is the role and the entry.
+REAUTHENTICATED = {"diary:destroy", "diary:recently_deleted_empty"}
 VIEW_IDS = [f"{method} {name}" for name, method, _target, _status in VIEWS]
 WRONG_ROLES = ["other_member", "worker", "coordinator", "editor", "admin_user"]
 
@@ -83,6 +88,7 @@ def call(client, method, url):
 @pytest.mark.parametrize(("name", "method", "target", "status"), VIEWS, ids=VIEW_IDS)
 def test_owner_can_use_every_page(client, member, diary, name, method, target, status):
     client.force_login(member)
+    client.confirm_identity()
 
     response = call(client, method, address(name, target, diary))
 
@@ -107,6 +113,7 @@ def test_everyone_else_is_told_the_page_does_not_exist(
 ):
     user = request.getfixturevalue(role)
     client.force_login(user)
+    client.confirm_identity()  # even with their own password just given
     versions_before = EntryVersion.objects.count()
 
     response = call(client, method, address(name, target, diary))
@@ -115,6 +122,36 @@ def test_everyone_else_is_told_the_page_does_not_exist(
     assert SECRET_TEXT.encode() not in response.content
     assert EntryVersion.objects.count() == versions_before  # nothing recorded, deleted or restored
     assert Entry.objects.filter(destroyed_at__isnull=False).count() == 0
+
+
+REAUTH_VIEWS = [view for view in VIEWS if view[0] in REAUTHENTICATED]
+REAUTH_VIEW_IDS = [f"{method} {name}" for name, method, _target, _status in REAUTH_VIEWS]
+
+
+@pytest.mark.parametrize("role", ["worker", "coordinator", "editor", "admin_user"])
+@pytest.mark.parametrize(("name", "method", "target", "status"), REAUTH_VIEWS, ids=REAUTH_VIEW_IDS)
+def test_staff_are_told_the_page_does_not_exist_before_any_password_is_asked(
+    client, request, diary, role, name, method, target, status
+):
+    client.force_login(request.getfixturevalue(role))
+
+    response = call(client, method, address(name, target, diary))
+
+    assert response.status_code == 404
+    assert Entry.objects.filter(destroyed_at__isnull=False).count() == 0
+
+
+def test_another_member_emptying_their_recently_deleted_leaves_the_owners_alone(client, other_member, diary):
+    client.force_login(other_member)
+    client.confirm_identity()
+
+    page = client.get(reverse("diary:recently_deleted_empty"))
+    client.post(reverse("diary:recently_deleted_empty"))
+
+    assert b"car park" not in page.content
+    deleted = Entry.objects.get(pk=diary["deleted"].pk)
+    assert deleted.destroyed_at is None
+    assert deleted.current_version.content["what_happened"] == "Deleted text about the car park"
 
 
 def test_another_member_sees_only_their_own_diary(client, other_member, diary):
@@ -146,6 +183,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, diary, name, method, tar
 
 def test_unknown_entry_and_file_addresses_are_404(client, member, diary):
     client.force_login(member)
+    client.confirm_identity()
     for name in ("diary:entry", "diary:history", "diary:edit", "diary:delete", "diary:destroy"):
         assert client.get(reverse(name, kwargs={"entry_id": uuid.uuid4()})).status_code == 404
     assert client.get(reverse("diary:attachment", kwargs={"attachment_id": uuid.uuid4()})).status_code == 404
@@ -162,10 +200,12 @@ def test_unknown_entry_and_file_addresses_are_404(client, member, diary):
         ("diary:edit", "entry"),
         ("diary:delete", "entry"),
         ("diary:destroy", "deleted"),
+        ("diary:recently_deleted_empty", None),
     ],
 )
 def test_titles_are_neutral_and_never_carry_entry_text(client, member, diary, name, target, settings):
     client.force_login(member)
+    client.confirm_identity()
 
     html = client.get(address(name, target, diary)).content.decode()
 
@@ -281,6 +321,7 @@ def test_edit_makes_a_new_version_and_history_lists_every_version(client, member
 def test_delete_restore_and_delete_now(client, member):
     entry = record(member)
     client.force_login(member)
+    client.confirm_identity()
 
     client.post(reverse("diary:delete", kwargs={"entry_id": entry.id}))
     assert SECRET_TEXT not in client.get(reverse("diary:timeline")).content.decode()
@@ -354,4 +395,17 @@ def test_a_date_in_the_future_is_refused(client, member):
 
     assert "in the future" in response.content.decode()
     assert "Typo in the year" in response.content.decode()
+    assert not Entry.objects.exists()
+
+
+def test_a_date_before_1900_is_refused(client, member):
+    client.force_login(member)
+
+    response = client.post(
+        reverse("diary:new"),
+        {"what_happened": "Typo in the year", "occurred_date": "0001-01-01", "occurred_time": "10:00"},
+    )
+
+    assert response.status_code == 200
+    assert "before 1900" in response.content.decode()
     assert not Entry.objects.exists()
