@@ -209,7 +209,12 @@ def app_setup_confirm(*, request, device: TOTPDevice, code: str, current_code: s
     someone else opened must not outlive the new protection. Raises WrongCode or CodesPaused.
     """
     user = request.user
-    if not device.verify_token(normalise_code(code)):
+    # Checked on a fresh, locked row: django-otp saves the whole device as it checks a code, and a
+    # stale copy saved after another request confirmed it would quietly unconfirm the app.
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+        matched = device is not None and device.verify_token(normalise_code(code))
+    if not matched:
         raise WrongCode("code")
     was_on = two_step_is_on(user=user)
     # Checked (and counted) outside the transaction below, so a wrong code is still counted.

@@ -26,6 +26,7 @@ from tests.two_step import VERIFY, app_code
 pytestmark = pytest.mark.django_db
 
 PASSKEYS = "/accounts/passkeys/"
+ADD_PAGE = "/accounts/two-step/passkeys/add/"
 REGISTER_BEGIN = PASSKEYS + "registration/begin/"
 REGISTER_COMPLETE = PASSKEYS + "registration/complete/"
 AUTH_BEGIN = PASSKEYS + "authentication/begin/"
@@ -103,7 +104,9 @@ def post_json(client, url: str, body: dict | None = None):
 
 
 def add_passkey(client, authenticator: SoftAuthenticator):
-    """Register ``authenticator`` for the signed-in person; returns the completing response."""
+    """Register ``authenticator`` for the signed-in person, who has just confirmed it is them;
+    returns the completing response."""
+    client.confirm_identity()
     begin = post_json(client, REGISTER_BEGIN)
     assert begin.status_code == 200, begin.content
     return post_json(client, REGISTER_COMPLETE, authenticator.create(begin.json()))
@@ -131,6 +134,7 @@ def test_a_member_with_two_step_on_adds_a_passkey_with_a_neutral_name(
     client, protected_member, mailoutbox, django_capture_on_commit_callbacks
 ):
     client.force_login(protected_member)
+    client.confirm_identity()
 
     begin = post_json(client, REGISTER_BEGIN)
     options = begin.json()
@@ -146,7 +150,7 @@ def test_a_member_with_two_step_on_adds_a_passkey_with_a_neutral_name(
     page = client.get(SETTINGS_PAGE)
     assert b"Added on" in page.content
     assert b"not used yet" in page.content
-    assert b'id="passkey-register-button"' in page.content
+    assert b'id="passkey-register-button"' in client.get(ADD_PAGE).content
     # A passkey someone else adds from a borrowed phone would let them in: the owner hears of it.
     assert AccountEvent.objects.filter(user=protected_member, kind=AccountEvent.Kind.PASSKEY_ADDED).exists()
     [notice] = mailoutbox
@@ -155,19 +159,21 @@ def test_a_member_with_two_step_on_adds_a_passkey_with_a_neutral_name(
 
 def test_registration_is_refused_while_two_step_is_off(client, member):
     client.force_login(member)
+    client.confirm_identity()
 
     response = post_json(client, REGISTER_BEGIN)
 
     assert response.status_code == 403
     assert response.json()["detail"].startswith("A passkey can only be added once two-step sign-in is on.")
     assert "otp_webauthn_register_state" not in client.session
-    page = client.get(SETTINGS_PAGE)
-    assert b"passkey-register" not in page.content, "no button and no script while it is off"
-    assert b"otp_webauthn_register.js" not in page.content
+    for page in (client.get(SETTINGS_PAGE), client.get(ADD_PAGE, follow=True)):
+        assert b"passkey-register" not in page.content, "no button and no script while it is off"
+        assert b"otp_webauthn_register.js" not in page.content
 
 
 def test_registration_is_refused_if_two_step_is_turned_off_during_it(client, protected_member):
     client.force_login(protected_member)
+    client.confirm_identity()
     begin = post_json(client, REGISTER_BEGIN)
     two_step._devices_delete(user=protected_member)
 
@@ -290,6 +296,7 @@ def test_a_member_removes_their_own_passkey(client, protected_member):
     passkey = stored_passkey(protected_member)
     kept = stored_passkey(protected_member)
     client.force_login(protected_member)
+    client.confirm_identity()
 
     response = client.post(remove_url(passkey), follow=True)
 
@@ -302,6 +309,7 @@ def test_a_member_removes_their_own_passkey(client, protected_member):
 def test_another_members_passkey_cannot_be_removed(client, protected_member):
     others = stored_passkey(MemberFactory(authenticator=True))
     client.force_login(protected_member)
+    client.confirm_identity()
 
     assert client.post(remove_url(others)).status_code == 404
     assert client.get(remove_url(others)).status_code == 405
@@ -321,6 +329,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, protected_member):
 def test_turning_two_step_off_removes_every_passkey(client, protected_member):
     stored_passkey(protected_member)
     client.force_login(protected_member)
+    client.confirm_identity()
 
     client.post("/accounts/two-step/off/", {"code": app_code(protected_member)})
 
@@ -333,4 +342,19 @@ def test_an_administrators_reset_removes_every_passkey(protected_member):
 
     two_step.two_step_reset(user=protected_member, actor=AdminFactory(), reason="in_person")
 
+    assert not WebAuthnCredential.objects.filter(user=protected_member).exists()
+
+
+def test_a_borrowed_signed_in_phone_cannot_add_a_passkey(client, protected_member):
+    """The package's own addresses are reached by script: they ask for a recent confirmation too."""
+    client.force_login(protected_member)
+
+    page = client.get(ADD_PAGE)
+    begin = post_json(client, REGISTER_BEGIN)
+
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/reauthenticate/")
+    assert begin.status_code == 403
+    assert "otp_webauthn_register_state" not in client.session
+    client.confirm_identity(seconds_ago=10 * 60)  # confirmed, but too long ago
+    assert post_json(client, REGISTER_BEGIN).status_code == 403
     assert not WebAuthnCredential.objects.filter(user=protected_member).exists()

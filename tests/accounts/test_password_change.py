@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from portal.accounts.models import AccountEvent, SignedInSession
+from tests.conftest import PortalClient
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +19,10 @@ CHROME_WINDOWS = (
 @pytest.fixture
 def phone_and_laptop(member, sign_in):
     """The member signed in on two devices; the password is changed on the phone."""
-    phone, laptop = Client(HTTP_USER_AGENT=FIREFOX_ANDROID), Client(HTTP_USER_AGENT=CHROME_WINDOWS)
+    phone, laptop = PortalClient(HTTP_USER_AGENT=FIREFOX_ANDROID), PortalClient(HTTP_USER_AGENT=CHROME_WINDOWS)
     for client in (phone, laptop):
         assert sign_in(client, member.email)["Location"] == "/home/"
+    phone.confirm_identity()  # tests/accounts/test_reauth.py shows the page asks first
     return phone, laptop
 
 

@@ -15,7 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import sms
 from portal.accounts import two_step
+from portal.accounts.errors import NotAllowed, WrongCode
 from portal.accounts.models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber
+from tests.conftest import PortalClient
 from tests.factories import EditorFactory, MemberFactory, WorkerFactory
 from tests.two_step import VERIFY, app_code
 
@@ -137,9 +139,10 @@ def test_backup_codes_are_ten_and_each_works_once(client, protected_member, sign
 
 def test_new_backup_codes_void_the_old_set(client, protected_member):
     client.force_login(protected_member)
+    client.confirm_identity()
     old = protected_member.backup_codes
 
-    response = client.post("/accounts/two-step/backup-codes/")
+    response = client.post("/accounts/two-step/backup-codes/", {"current_code": old[0]})
 
     new = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", response.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
@@ -150,14 +153,16 @@ def test_new_backup_codes_void_the_old_set(client, protected_member):
 
 def test_backup_codes_are_shown_only_on_the_page_that_made_them(client, protected_member):
     client.force_login(protected_member)
-    made = client.post("/accounts/two-step/backup-codes/")
+    client.confirm_identity()
+    made = client.post("/accounts/two-step/backup-codes/", {"current_code": app_code(protected_member)})
     codes = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", made.content.decode())
 
     settings_page = client.get("/accounts/two-step/").content.decode()
+    asking_page = client.get("/accounts/two-step/backup-codes/").content.decode()
 
+    assert len(codes) == 10
     assert "10 of 10 left" in settings_page
-    assert not any(code in settings_page for code in codes)
-    assert client.get("/accounts/two-step/backup-codes/").status_code == 405
+    assert not any(code in settings_page or code in asking_page for code in codes)
 
 
 # --- The lock after wrong codes ----------------------------------------------------------
@@ -342,6 +347,7 @@ def test_text_codes_are_only_ever_added_to_an_app(client, member):
 
 def test_adding_a_phone_needs_the_code_texted_to_it(client, protected_member):
     client.force_login(protected_member)
+    client.confirm_identity()
 
     bad = client.post("/accounts/two-step/phone/", {"number": "12"})
     assert b"Enter a mobile number" in bad.content
@@ -384,6 +390,7 @@ def test_a_member_is_offered_two_step_after_the_first_use_page(client, sign_in):
 
 def test_a_member_turns_it_on_in_two_steps(client, member):
     client.force_login(member)
+    client.confirm_identity()
 
     step_one = client.get("/accounts/two-step/app/")
     assert b"Step 1 of 2" in step_one.content
@@ -406,6 +413,7 @@ def test_a_member_turns_it_on_in_two_steps(client, member):
 
 def test_a_wrong_first_code_leaves_it_off(client, member):
     client.force_login(member)
+    client.confirm_identity()
     client.get("/accounts/two-step/app/")
 
     response = client.post("/accounts/two-step/app/", {"code": "123456"})
@@ -418,8 +426,9 @@ def test_turning_it_on_signs_out_every_other_session(member, sign_in):
     elsewhere = Client()
     sign_in(elsewhere, member.email)
     assert is_signed_in(elsewhere)
-    here = Client()
+    here = PortalClient()
     sign_in(here, member.email)
+    here.confirm_identity()
     here.get("/accounts/two-step/app/")
     device = TOTPDevice.objects.get(user=member, confirmed=False)
 
@@ -431,11 +440,15 @@ def test_turning_it_on_signs_out_every_other_session(member, sign_in):
 
 def test_moving_to_a_new_app_stops_the_old_one(client, protected_member):
     client.force_login(protected_member)
+    client.confirm_identity()
     old_device = TOTPDevice.objects.get(user=protected_member, confirmed=True)
     client.get("/accounts/two-step/app/")
     new_device = TOTPDevice.objects.get(user=protected_member, confirmed=False)
 
-    response = client.post("/accounts/two-step/app/", {"code": f"{totp(new_device.bin_key):06d}"})
+    response = client.post(
+        "/accounts/two-step/app/",
+        {"code": f"{totp(new_device.bin_key):06d}", "current_code": app_code(protected_member)},
+    )
 
     assert response["Location"] == "/accounts/two-step/"
     assert list(TOTPDevice.objects.filter(user=protected_member)) == [new_device]
@@ -444,6 +457,7 @@ def test_moving_to_a_new_app_stops_the_old_one(client, protected_member):
 
 def test_turning_it_off_needs_a_current_code(client, protected_member):
     client.force_login(protected_member)
+    client.confirm_identity()
 
     wrong = client.post("/accounts/two-step/off/", {"code": "000000"})
     assert b"That code did not work" in wrong.content
@@ -549,7 +563,7 @@ def test_an_administrator_can_remove_two_step_and_it_is_recorded(client, protect
 def test_only_an_administrator_can_remove_two_step_and_only_with_a_reason(protected_member, worker, admin_user):
     with pytest.raises(CommandError, match="Only an administrator"):
         call_command("remove_two_step", protected_member.email, by=worker.email, reason="in_person")
-    with pytest.raises(ValueError, match="identity"):
+    with pytest.raises(NotAllowed, match="identity"):
         two_step.two_step_reset(user=protected_member, actor=admin_user, reason="She rang from the refuge")
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="  ")
@@ -582,6 +596,7 @@ def test_a_member_changes_only_their_own_methods(client, protected_member, other
     """The pages act on the signed-in person alone; no address names another account."""
     other_phone = add_phone(other_member)
     client.force_login(protected_member)
+    client.confirm_identity()
 
     client.post("/accounts/two-step/phone/remove/")
 
@@ -597,13 +612,14 @@ def test_turning_it_off_emails_the_owner_in_neutral_words(
 ):
     """Someone with the member's unlocked phone could turn it off: the member must hear of it."""
     client.force_login(protected_member)
+    client.confirm_identity()
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/two-step/off/", {"code": protected_member.backup_codes[0]})
 
     [notice] = mailoutbox
     assert notice.to == [protected_member.email]
-    assert notice.subject == "Daybook: A change to how you sign in"
+    assert notice.subject == "Daybook: A change to your account"
     assert "Turned off two-step sign-in" in notice.body
     assert "/accounts/password/change/" in notice.body
     assert_neutral(notice)
@@ -622,6 +638,7 @@ def test_an_administrators_removal_is_emailed_to_the_owner(
 
 def test_a_change_that_fails_sends_nothing(client, protected_member, mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(protected_member)
+    client.confirm_identity()
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/two-step/off/", {"code": "000000"})
@@ -683,12 +700,14 @@ def test_a_second_confirmation_of_the_same_app_is_refused_not_a_crash(member, rf
     request.session.create()
 
     assert two_step.app_setup_confirm(request=request, device=device, code=code)
-    assert two_step.app_setup_confirm(request=request, device=device, code=code) is None
+    with pytest.raises(WrongCode):
+        two_step.app_setup_confirm(request=request, device=device, code=code)
     assert TOTPDevice.objects.filter(user=member, confirmed=True).count() == 1
 
 
 def test_backup_codes_are_not_made_while_two_step_is_off(client, member):
     client.force_login(member)
+    client.confirm_identity()
 
     response = client.post("/accounts/two-step/backup-codes/", follow=True)
 

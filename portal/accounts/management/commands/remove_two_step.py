@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.accounts.errors import AccountError
 from portal.accounts.models import AccountEvent, User
 from portal.accounts.two_step import two_step_reset
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"No account has the address {by}.")
         try:
             two_step_reset(user=user, actor=actor, reason=reason)
-        except (PermissionError, ValueError) as error:
+        except AccountError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Two-step sign-in removed from {user.email}, who is signed out everywhere. "
