@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from . import two_step
+from .errors import AccountError
 from .events import events_recent
 from .forms import CodeForm, CurrentCodeForm, PhoneForm, ReplaceAppForm
 from .models import PhoneDevice
@@ -297,6 +298,8 @@ def two_step_phone(request):
             phone = two_step.phone_setup_start(user=request.user, number=form.cleaned_data["number"])
         except two_step.TextLimitReached:
             form.add_error(None, "You have asked for several texts in the last hour. Please try again later.")
+        except AccountError as error:  # two-step sign-in was turned off in another tab meanwhile
+            form.add_error(None, str(error))
         else:
             phone.refresh_from_db(fields=["delivery_failed_at"])
             if phone.delivery_failed_at is not None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import email_change
 from .errors import EmailChangeError
+from .events import events_recent
 from .forms import EmailChangeForm, ReauthenticateForm
 from .reauth import reauth_record, reauthentication_required
 from .services import account_deletion_request
@@ -53,7 +54,7 @@ def reauthenticate(request):
 
 @login_required
 def account_settings(request):
-    return render(request, "accounts/settings.html", {"section": "Account"})
+    return render(request, "accounts/settings.html", {"section": "Account", "events": events_recent(user=request.user)})
 
 
 def _members_only(view):
