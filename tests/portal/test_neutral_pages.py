@@ -36,6 +36,7 @@ def _pages(client, user=None) -> dict:
     for path in PAGE_PATHS:
         if user is not None:
             client.force_login(user)  # again each time: /exit/ signs out
+            client.confirm_identity()  # so the pages behind a fresh password are walked too
         response = client.get(path)
         if is_html(response):
             pages[path] = response
