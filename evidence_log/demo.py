@@ -1,8 +1,10 @@
-"""A realistic few weeks of diary for the demo members (used by seed_demo)."""
+"""A realistic few weeks of diary for the demo members (registered for seed_demo)."""
 
 from datetime import timedelta
 
 from django.utils import timezone
+
+from portal.demo import member_demo_data
 
 from .models import Entry
 from .services import IncidentData, incident_delete, incident_edit, incident_record
@@ -61,6 +63,7 @@ DEMO_DIARY = [
 ]
 
 
+@member_demo_data
 def demo_diary_create(*, member) -> int:
     """Give a demo member a diary of a few weeks, unless they already have entries."""
     if Entry.objects.for_member(member).exists():

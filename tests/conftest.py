@@ -81,6 +81,16 @@ def password():
 
 
 @pytest.fixture
+def sign_in():
+    """POST the real sign-in form; returns the response (not followed)."""
+
+    def post(client, email: str, password: str = PASSWORD, **extra):
+        return client.post("/accounts/login/", {"login": email, "password": password}, **extra)
+
+    return post
+
+
+@pytest.fixture
 def member(db):
     return MemberFactory()
 

@@ -1,7 +1,8 @@
-"""Create (or refresh) one demo account per role. Safe to run again.
+"""Create (or refresh) one demo account per role, then every app's demo data. Safe to run again.
 
 Staff must use two-step sign-in, so each demo staff account gets an authenticator app whose
-setup key is printed (kept across runs, so an app set up once keeps working).
+setup key is printed (kept across runs, so an app set up once keeps working). Apps register
+their demo data in their own ``demo.py`` (see portal/demo.py).
 """
 
 from allauth.account.models import EmailAddress
@@ -10,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from evidence_log.demo import demo_diary_create
 from portal.accounts.models import Organisation, Role, User
-from portal.accounts.two_step import app_secret_text
+from portal.accounts.services.two_step import app_secret_text
+from portal.demo import demo_data_create
 
 DEMO_ORGANISATION = "Demo Support Service"
 DEMO_ACCOUNTS = (
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Staff accounts ask for a code: add the setup key (or the otpauth link) to an authenticator app."
         )
+        members = []
         for email, role in DEMO_ACCOUNTS:
             in_organisation = role in (Role.WORKER, Role.COORDINATOR)
             user, _ = User.objects.update_or_create(
@@ -60,10 +62,11 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             self.stdout.write(f"  {role.label:<16} {email}")
             if role == Role.MEMBER:
-                demo_diary_create(member=user)
+                members.append(user)
             else:
                 app = TOTPDevice.objects.filter(user=user, confirmed=True).first()
                 if app is None:
                     app = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
                 self.stdout.write(f"  {'':<16} authenticator setup key: {app_secret_text(app)}")
                 self.stdout.write(f"  {'':<16} {app.config_url}")
+        demo_data_create(members=members)
