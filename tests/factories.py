@@ -1,10 +1,36 @@
-"""factory_boy factories for the test suite."""
+"""factory_boy factories for the test suite: one per model.
+
+Diary entries and their files are made through the diary's own services, as their versions
+join the member's hash chain; everything else is a plain row.
+"""
+
+import datetime
+import hashlib
+import io
+from datetime import timedelta
 
 import factory
 from allauth.account.models import EmailAddress
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 
-from portal.accounts.models import Organisation, Role, User
+from evidence_log.models import Attachment, Entry, ExportRequest
+from evidence_log.services import IncidentData, incident_edit, incident_record
+from portal import crypto
+from portal.accounts.models import (
+    AccountEvent,
+    EmailChange,
+    Organisation,
+    PhoneDevice,
+    PhoneNumber,
+    Role,
+    SignedInSession,
+    User,
+)
+from portal.models import DataKey
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -44,7 +70,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class MemberFactory(UserFactory):
-    before_you_start_seen_at = factory.Faker("date_time", tzinfo=__import__("datetime").UTC)
+    before_you_start_seen_at = factory.Faker("date_time", tzinfo=datetime.UTC)
 
 
 class WorkerFactory(UserFactory):
@@ -64,3 +90,171 @@ class EditorFactory(UserFactory):
 class AdminFactory(UserFactory):
     role = Role.ADMIN
     is_superuser = True
+
+
+# Accounts: how people sign in, and what the account page lists.
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator app (for a member; staff get theirs from UserFactory)."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(MemberFactory)
+    name = "Authenticator app"
+    confirmed = True
+
+
+class StaticDeviceFactory(factory.django.DjangoModelFactory):
+    """Backup codes: ten single-use codes, unless given ``tokens=[...]``."""
+
+    class Meta:
+        model = StaticDevice
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(MemberFactory)
+    name = "Backup codes"
+    confirmed = True
+
+    @factory.post_generation
+    def tokens(self, create, extracted, **kwargs):
+        if create:
+            for token in extracted if extracted is not None else [StaticToken.random_token() for _ in range(10)]:
+                self.token_set.create(token=token)
+
+
+class PhoneDeviceFactory(factory.django.DjangoModelFactory):
+    """A phone for text codes, with its number encrypted in a PhoneNumber row of its own."""
+
+    class Meta:
+        model = PhoneDevice
+        skip_postgeneration_save = True
+
+    class Params:
+        number = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
+
+    user = factory.SubFactory(MemberFactory)
+    name = "Phone"
+    confirmed = True
+    phone_number = factory.RelatedFactory(
+        "tests.factories.PhoneNumberFactory",
+        factory_related_name="device",
+        user=factory.SelfAttribute("..user"),
+        number=factory.SelfAttribute("..number"),
+    )
+
+
+class PhoneNumberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PhoneNumber
+
+    device = factory.SubFactory(PhoneDeviceFactory, phone_number=None)
+    user = factory.SelfAttribute("device.user")
+    number = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
+
+
+class SignedInSessionFactory(factory.django.DjangoModelFactory):
+    """A row of the sessions list (the Django session it names is not made)."""
+
+    class Meta:
+        model = SignedInSession
+
+    user = factory.SubFactory(MemberFactory)
+    session_key = factory.Sequence(lambda n: f"session{n:025d}")
+    browser = "Firefox on Android"
+
+
+class AccountEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountEvent
+
+    user = factory.SubFactory(MemberFactory)
+    kind = AccountEvent.Kind.SIGNED_IN
+
+
+class EmailChangeFactory(factory.django.DjangoModelFactory):
+    """A change of address waiting for the new address to confirm it with ``token``."""
+
+    class Meta:
+        model = EmailChange
+
+    class Params:
+        token = factory.Sequence(lambda n: f"confirm-token-{n}")
+
+    user = factory.SubFactory(MemberFactory)
+    old_email = factory.SelfAttribute("user.email")
+    new_email = factory.Sequence(lambda n: f"new-address{n}@example.org")
+    confirm_token_hash = factory.LazyAttribute(lambda change: hashlib.sha256(change.token.encode()).hexdigest())
+
+
+class DataKeyFactory(factory.django.DjangoModelFactory):
+    """A fresh data key for ``owner``, made by portal.crypto: it becomes their current key."""
+
+    class Meta:
+        model = DataKey
+
+    owner = factory.SubFactory(MemberFactory)
+
+    @classmethod
+    def _create(cls, model_class, *, owner, **kwargs):
+        key_id, _raw = crypto.data_key_create(owner_id=owner.pk)
+        return model_class.objects.get(pk=key_id)
+
+
+# The diary: recorded through its services, so every version is a link of the member's chain.
+
+
+def png_upload(name: str = "photo.png", colour=(200, 30, 30)) -> SimpleUploadedFile:
+    """A small, valid PNG, as a browser would upload it."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), colour).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    """A diary entry recorded with ``incident_record``: its first version is the next link of
+    the member's chain. Other keyword arguments are fields of IncidentData; ``uploads`` are
+    files recorded with it."""
+
+    class Meta:
+        model = Entry
+
+    member = factory.SubFactory(MemberFactory)
+    what_happened = factory.Sequence(lambda n: f"Something happened, number {n}")
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+    @classmethod
+    def _create(cls, model_class, *, member, uploads=(), **fields):
+        return incident_record(member=member, data=IncidentData(**fields), uploads=list(uploads)).entry
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A file kept with an entry, through the diary's services: recorded with a new entry, or,
+    given ``entry``, added to it as a new version."""
+
+    class Meta:
+        model = Attachment
+
+    entry = None
+    upload = factory.LazyFunction(png_upload)
+
+    @classmethod
+    def _create(cls, model_class, *, entry, upload, **entry_fields):
+        if entry is None:
+            entry = EntryFactory(uploads=[upload], **entry_fields)
+        else:
+            data = IncidentData.from_content(entry.current_version.content)
+            incident_edit(entry=entry, data=data, uploads=[upload])
+        return entry.attachments.order_by("-uploaded_at").first()
+
+
+class ExportRequestFactory(factory.django.DjangoModelFactory):
+    """A download asked for and not yet built (``export_make`` builds it)."""
+
+    class Meta:
+        model = ExportRequest
+
+    member = factory.SubFactory(MemberFactory)
+    start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    end = factory.LazyFunction(timezone.localdate)
