@@ -77,7 +77,7 @@ def demo_diary_create(*, member) -> int:
         )
     first = Entry.objects.for_member(member).order_by("occurred_at").first()
     data = IncidentData.from_content(first.current_version.content)
-    incident_edit(entry=first, data=IncidentData(**{**data.__dict__, "vehicle": "Silver estate, plate KX66 ..."}))
+    incident_edit(entry=first, data=data.replace(vehicle="Silver estate, plate KX66 ..."))
     last = incident_record(
         member=member,
         data=IncidentData(what_happened="Test entry, made by mistake.", occurred_at=now - timedelta(days=1)),

@@ -36,30 +36,14 @@ from portal import crypto
 from portal.accounts.models import User
 from portal.fields import open_file
 
-from . import verify
+from . import incident, verify
+from .incident import IncidentData
 from .models import Attachment, Entry, EntryVersion
-from .services import Behaviour, IncidentData, _timestamp
+from .services import _timestamp
 
 # Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
 # originals), so the PDF stays small and the pictures of 99 attachments are never all in memory.
 PDF_IMAGE_PIXELS = 1600
-
-FIELD_LABELS = {
-    "occurred_at": "When it happened",
-    "occurred_approximately": "Time is approximate",
-    "what_happened": "What happened",
-    "behaviours": "Kinds of behaviour",
-    "location": "Where",
-    "exact_words": "Exact words used",
-    "sender": "Sent from (number, account or address)",
-    "vehicle": "Vehicle",
-    "witnesses": "Witnesses",
-    "children_present": "Children present",
-    "effect": "Effect on the member",
-    "reported_to_police": "Reported to police",
-    "crime_reference": "Crime reference",
-    "officer": "Officer",
-}
 
 
 @dataclass(frozen=True)
@@ -202,13 +186,14 @@ def _text(value) -> str:
     return escaped.replace("\n", "<br/>")
 
 
-def _field_value(name: str, value) -> str:
+def _field_value(field: incident.IncidentField, value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if name == "occurred_at":
+    if field.kind == incident.Kind.DATETIME:
         return _when(value)
-    if name == "behaviours":
-        return ", ".join(Behaviour.LABELS.get(code, code) for code in value) or "None ticked"
+    if field.kind == incident.Kind.CHOICES:
+        labels = field.choice_labels
+        return ", ".join(labels.get(code, code) for code in value) or "None ticked"
     return _text(value)
 
 
@@ -311,10 +296,10 @@ def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
     ]
     # A label, then the value as a paragraph of its own: a paragraph can run on over several
     # pages, where a table cell cannot (a long account made the whole download fail).
-    for name, label in FIELD_LABELS.items():
+    for field in incident.exported_fields():
         parts += [
-            Paragraph(label, styles["label"]),
-            Paragraph(_field_value(name, content.get(name, "")), body),
+            Paragraph(field.exported_label, styles["label"]),
+            Paragraph(_field_value(field, content.get(field.name, "")), body),
             HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
         ]
     parts.append(Paragraph("History", styles["h4"]))

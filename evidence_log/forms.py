@@ -14,7 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from .services import Behaviour, IncidentData
+from . import incident
+from .incident import Behaviour, IncidentData
 
 # Kinds of file a member may attach, as recognised from their first bytes.
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -153,58 +154,62 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class IncidentForm(forms.Form):
-    """Everything a member can say about one incident; only "what happened" is required."""
+def _incident_form_field(field: incident.IncidentField) -> forms.Field:
+    """The form's question for one field of the incident, from its declaration."""
+    question: forms.Field
+    if field.kind == incident.Kind.BOOL:
+        question = forms.BooleanField(label=field.label, required=False)
+    elif field.kind == incident.Kind.CHOICES:
+        question = forms.MultipleChoiceField(
+            label=field.label, choices=field.choices, widget=forms.CheckboxSelectMultiple, required=field.required
+        )
+    elif field.kind in (incident.Kind.TEXT, incident.Kind.LONG_TEXT):
+        question = forms.CharField(
+            label=field.label,
+            widget=_textarea(field.rows) if field.kind == incident.Kind.LONG_TEXT else None,
+            max_length=field.max_length,
+            required=field.required,
+            error_messages={"required": field.required_message} if field.required_message else {},
+        )
+    else:
+        raise ValueError(f"The entry form cannot ask for a {field.kind} field ({field.name}).")
+    question.incident_field = field  # type: ignore[attr-defined]  # for the template: how to draw it
+    return question
 
-    what_happened = forms.CharField(
-        label="What happened",
-        widget=_textarea(5),
-        max_length=20_000,
-        error_messages={"required": "Say what happened. A few words are enough."},
-    )
+
+class IncidentForm(forms.Form):
+    """Everything a member can say about one incident; only "what happened" is required.
+
+    Its questions are made from ``incident.FIELDS``; the one date and time, when it happened,
+    is asked as a date and a time.
+    """
+
     occurred_date = forms.DateField(
         label="Date",
         widget=DateInput(attrs={"min": EARLIEST_DATE.isoformat()}),
         error_messages={"invalid": _DATE_INVALID},
     )
     occurred_time = forms.TimeField(label="Time", widget=TimeInput())
-    occurred_approximately = forms.BooleanField(label="The date or time is approximate", required=False)
     attachments = AttachmentsField(
         label="Photos, screenshots, recordings or documents",
         help_text="Optional. You can choose several files.",
     )
-    behaviours = forms.MultipleChoiceField(
-        label="Type of behaviour", choices=Behaviour.CHOICES, widget=forms.CheckboxSelectMultiple, required=False
-    )
-    location = forms.CharField(label="Where", max_length=500, required=False)
-    exact_words = forms.CharField(label="Exact words used", widget=_textarea(), max_length=20_000, required=False)
-    sender = forms.CharField(label="Sender’s number or account", max_length=500, required=False)
-    vehicle = forms.CharField(label="Vehicle details", max_length=500, required=False)
-    witnesses = forms.CharField(
-        label="Witnesses and how to reach them", widget=_textarea(2), max_length=5_000, required=False
-    )
-    children_present = forms.BooleanField(label="Children were present", required=False)
-    effect = forms.CharField(label="How it affected you", widget=_textarea(), max_length=20_000, required=False)
-    reported_to_police = forms.BooleanField(label="I reported it to the police", required=False)
-    crime_reference = forms.CharField(label="Crime reference number", max_length=200, required=False)
-    officer = forms.CharField(label="Officer’s name or number", max_length=200, required=False)
-
-    OPTIONAL_FIELDS = (
-        "behaviours",
-        "location",
-        "exact_words",
-        "sender",
-        "vehicle",
-        "witnesses",
-        "children_present",
-        "effect",
-        "reported_to_police",
-        "crime_reference",
-        "officer",
-    )
 
     def __init__(self, *args, data_initial: IncidentData | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        declared = {field.name: _incident_form_field(field) for field in incident.FIELDS if field.name != "occurred_at"}
+        self.fields.update(declared)
+        # The order of the page (and of its list of problems): what happened, when, files, the rest.
+        self.order_fields(
+            [
+                *self._names(incident.Section.WHAT),
+                "occurred_date",
+                "occurred_time",
+                *self._names(incident.Section.WHEN),
+                "attachments",
+                *self._names(incident.Section.DETAILS),
+            ]
+        )
         if data_initial is None:
             when = timezone.localtime().replace(second=0, microsecond=0)
             self.initial.setdefault("occurred_date", when.date())
@@ -213,33 +218,42 @@ class IncidentForm(forms.Form):
             when = timezone.localtime(data_initial.occurred_at)
             self.initial.update(
                 {
-                    **{name: getattr(data_initial, name) for name in self.OPTIONAL_FIELDS},
-                    "what_happened": data_initial.what_happened,
+                    **{name: getattr(data_initial, name) for name in declared},
                     "occurred_date": when.date(),
                     "occurred_time": when.time().replace(second=0, microsecond=0),
-                    "occurred_approximately": data_initial.occurred_approximately,
                 }
             )
 
+    @staticmethod
+    def _names(section: incident.Section) -> list[str]:
+        return [field.name for field in incident.fields(section) if field.kind != incident.Kind.DATETIME]
+
+    def main_fields(self):
+        """The questions asked first (what happened)."""
+        return [self[name] for name in self._names(incident.Section.WHAT)]
+
+    def when_fields(self):
+        """The questions beside the date and time (whether they are approximate)."""
+        return [self[name] for name in self._names(incident.Section.WHEN)]
+
     def optional_fields(self):
-        return [self[name] for name in self.OPTIONAL_FIELDS]
+        """The questions under "More details"."""
+        return [self[name] for name in self._names(incident.Section.DETAILS)]
 
     def has_optional_content(self) -> bool:
         """Whether the "more details" section should start open (it holds data or errors)."""
         source = self.data if self.is_bound else self.initial
         return any(
             (self.is_bound and self[name].errors) or source.get(name) not in (None, "", [], False)
-            for name in self.OPTIONAL_FIELDS
+            for name in self._names(incident.Section.DETAILS)
         )
-
-    def clean_what_happened(self):
-        text = self.cleaned_data["what_happened"]
-        if not text.strip():
-            raise forms.ValidationError("Say what happened. A few words are enough.")
-        return text
 
     def clean(self):
         cleaned = super().clean()
+        for field in incident.FIELDS:
+            text = cleaned.get(field.name)
+            if field.required and isinstance(text, str) and not text.strip():
+                self.add_error(field.name, field.required_message)
         day, time_of_day = cleaned.get("occurred_date"), cleaned.get("occurred_time")
         if day and day < EARLIEST_DATE:
             self.add_error("occurred_date", f"That date is before {EARLIEST_DATE.year}. Please check the year.")
@@ -254,12 +268,7 @@ class IncidentForm(forms.Form):
 
     def incident_data(self) -> IncidentData:
         cleaned = self.cleaned_data
-        return IncidentData(
-            what_happened=cleaned["what_happened"],
-            occurred_at=cleaned["occurred_at"],
-            occurred_approximately=cleaned["occurred_approximately"],
-            **{name: cleaned[name] for name in self.OPTIONAL_FIELDS},
-        )
+        return IncidentData(**{field.name: cleaned[field.name] for field in incident.FIELDS})
 
 
 class TimelineFilterForm(forms.Form):

@@ -11,21 +11,9 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from . import incident
+from .incident import IncidentData
 from .models import Attachment, Entry
-from .services import IncidentData
-
-# Fields whose text the search looks in.
-SEARCHED_FIELDS = (
-    "what_happened",
-    "location",
-    "exact_words",
-    "sender",
-    "vehicle",
-    "witnesses",
-    "effect",
-    "crime_reference",
-    "officer",
-)
 
 
 @dataclass(frozen=True)
@@ -58,7 +46,7 @@ def entries_for_timeline(*, member, date_from=None, date_to=None):
 
 
 def _matches(data: IncidentData, needle: str) -> bool:
-    return any(needle in (getattr(data, name) or "").casefold() for name in SEARCHED_FIELDS)
+    return any(needle in (getattr(data, name) or "").casefold() for name in incident.searched_fields())
 
 
 def timeline(*, member, q: str = "", date_from=None, date_to=None, behaviour: str = ""):

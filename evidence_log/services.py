@@ -2,78 +2,21 @@
 
 import secrets
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from portal.accounts.events import event_record
 from portal.accounts.models import AccountEvent, User
+from portal.accounts.services.events import event_record
 from portal.fields import delete_file, file_writer, store_file
 
 from . import chain
-from .errors import DiaryError, EntryGone, EntryNotChangeable, InvalidIncident
+from .errors import DiaryError, EntryGone, EntryNotChangeable
+from .incident import Behaviour, IncidentData  # noqa: F401  (Behaviour: callers still import it from here)
 from .models import Attachment, Entry, EntryVersion, VersionKind
 
 RECENTLY_DELETED_DAYS = 30
-
-
-class Behaviour:
-    """Kinds of behaviour a member can tick; codes are stored, labels are shown."""
-
-    CHOICES = [
-        ("following", "Following or watching"),
-        ("turning_up", "Turning up at home, work or school"),
-        ("contact", "Unwanted calls, messages, letters or gifts"),
-        ("online", "Online or social media"),
-        ("threats", "Threats"),
-        ("damage", "Damage to property"),
-        ("third_parties", "Contacting family, friends or colleagues"),
-        ("tracking", "Tracking or monitoring devices"),
-        ("other", "Other"),
-    ]
-    CODES = {code for code, _label in CHOICES}
-    LABELS = dict(CHOICES)
-
-
-@dataclass(frozen=True)
-class IncidentData:
-    """What a member records about one incident. Only ``what_happened`` is required."""
-
-    what_happened: str
-    occurred_at: datetime
-    occurred_approximately: bool = False
-    behaviours: list[str] = field(default_factory=list)
-    location: str = ""
-    exact_words: str = ""
-    sender: str = ""
-    vehicle: str = ""
-    witnesses: str = ""
-    children_present: bool = False
-    effect: str = ""
-    reported_to_police: bool = False
-    crime_reference: str = ""
-    officer: str = ""
-
-    def __post_init__(self):
-        if not self.what_happened.strip():
-            raise InvalidIncident("Say what happened. A few words are enough.")
-        unknown = set(self.behaviours) - Behaviour.CODES
-        if unknown:
-            raise InvalidIncident("Choose the kinds of behaviour from the list.")
-
-    def as_content(self) -> dict:
-        content = asdict(self)
-        content["occurred_at"] = self.occurred_at.isoformat()
-        content["behaviours"] = sorted(self.behaviours)
-        return content
-
-    @classmethod
-    def from_content(cls, content: dict) -> "IncidentData":
-        values = {name: content[name] for name in cls.__dataclass_fields__ if name in content}
-        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
-        return cls(**values)
 
 
 def _timestamp(moment: datetime) -> str:

@@ -17,12 +17,13 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import crypto
-from portal.accounts.reauth import reauthentication_required
+from portal.accounts.decorators import reauthentication_required
 from portal.fields import open_file
 
-from . import selectors, services
+from . import incident, selectors, services
 from .errors import DiaryError, EntryGone, EntryNotChangeable
 from .forms import IncidentForm, TimelineFilterForm
+from .incident import IncidentData
 from .models import Entry
 from .permissions import (
     attachment_for_viewing,
@@ -31,7 +32,6 @@ from .permissions import (
     entry_for_changing,
     entry_for_viewing,
 )
-from .services import Behaviour, IncidentData
 
 # "Diary" would tell someone glancing at the tab what this is (tests/portal/support.py SENSITIVE_WORDS).
 SECTION = "Notes"
@@ -175,7 +175,7 @@ def entry_detail(request, entry_id):
         {
             "entry": entry,
             "data": data,
-            "behaviour_labels": [Behaviour.LABELS[code] for code in data.behaviours],
+            "rows": incident.shown_fields(data),
             "attachments": selectors.entry_attachments(entry),
         },
     )

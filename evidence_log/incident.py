@@ -1,0 +1,295 @@
+"""What a member can say about one incident, declared once.
+
+``FIELDS`` is the one list of an incident's fields: the entry form, ``IncidentData`` (the
+encrypted content of a version and its checks), the timeline's search, the entry's page, the
+PDF and the JSON of a download are all built from it. Adding a field is one edit here (plus a
+migration only if it is also copied out to a column, as ``occurred_at`` and ``behaviours`` are).
+
+Everything reads ``FIELDS`` when it runs, never a copy taken at import.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from .errors import InvalidIncident
+
+
+class Kind(StrEnum):
+    TEXT = "text"  # one line
+    LONG_TEXT = "long_text"  # several lines, kept as written
+    BOOL = "bool"  # a box to tick
+    CHOICES = "choices"  # any number of codes from a list (codes are stored, labels shown)
+    DATETIME = "datetime"  # stored as ISO 8601 text
+
+
+class Section(StrEnum):
+    """Where a field sits on the form and the entry's page."""
+
+    WHAT = "what"  # first, the account itself
+    WHEN = "when"  # the "When it happened" group (the PDF starts with it)
+    DETAILS = "details"  # "More details (all optional)"
+
+
+class Behaviour:
+    """Kinds of behaviour a member can tick; codes are stored, labels are shown."""
+
+    CHOICES = [
+        ("following", "Following or watching"),
+        ("turning_up", "Turning up at home, work or school"),
+        ("contact", "Unwanted calls, messages, letters or gifts"),
+        ("online", "Online or social media"),
+        ("threats", "Threats"),
+        ("damage", "Damage to property"),
+        ("third_parties", "Contacting family, friends or colleagues"),
+        ("tracking", "Tracking or monitoring devices"),
+        ("other", "Other"),
+    ]
+    CODES = {code for code, _label in CHOICES}
+    LABELS = dict(CHOICES)
+
+
+@dataclass(frozen=True)
+class IncidentField:
+    """One thing a member can say about an incident.
+
+    ``label`` is the question on the form; ``heading`` names it on the entry's page and
+    ``export_label`` in the PDF (each defaults to the one before: the wording differs only
+    where the member is spoken to, "I reported it to the police", rather than written about).
+    """
+
+    name: str
+    kind: Kind
+    label: str
+    heading: str = ""
+    export_label: str = ""
+    section: Section = Section.DETAILS
+    required: bool = False
+    required_message: str = ""
+    max_length: int | None = None
+    rows: int = 3  # lines of a long text's box on the form
+    choices: tuple[tuple[str, str], ...] = ()
+    invalid_choice_message: str = ""
+    searched: bool = False  # the timeline's search looks in its text
+    listed: bool = True  # a row of its own on the entry's page (the "when" has a row of its own making)
+    offers_location: bool = False  # the form offers the device's location for it
+
+    @property
+    def shown_heading(self) -> str:
+        return self.heading or self.label
+
+    @property
+    def exported_label(self) -> str:
+        return self.export_label or self.shown_heading
+
+    @property
+    def choice_labels(self) -> dict[str, str]:
+        return dict(self.choices)
+
+    def empty(self) -> Any:
+        """The value of a question left unanswered (there is none for a date and time)."""
+        return {Kind.BOOL: False, Kind.CHOICES: []}.get(self.kind, "")
+
+
+FIELDS: tuple[IncidentField, ...] = (
+    IncidentField(
+        "what_happened",
+        Kind.LONG_TEXT,
+        "What happened",
+        section=Section.WHAT,
+        required=True,
+        required_message="Say what happened. A few words are enough.",
+        max_length=20_000,
+        rows=5,
+        searched=True,
+    ),
+    IncidentField("occurred_at", Kind.DATETIME, "When it happened", section=Section.WHEN, required=True, listed=False),
+    IncidentField(
+        "occurred_approximately",
+        Kind.BOOL,
+        "The date or time is approximate",
+        export_label="Time is approximate",
+        section=Section.WHEN,
+        listed=False,
+    ),
+    IncidentField(
+        "behaviours",
+        Kind.CHOICES,
+        "Type of behaviour",
+        export_label="Kinds of behaviour",
+        choices=tuple(Behaviour.CHOICES),
+        invalid_choice_message="Choose the kinds of behaviour from the list.",
+    ),
+    IncidentField("location", Kind.TEXT, "Where", max_length=500, searched=True, offers_location=True),
+    IncidentField("exact_words", Kind.LONG_TEXT, "Exact words used", max_length=20_000, searched=True),
+    IncidentField(
+        "sender",
+        Kind.TEXT,
+        "Sender’s number or account",
+        export_label="Sent from (number, account or address)",
+        max_length=500,
+        searched=True,
+    ),
+    IncidentField("vehicle", Kind.TEXT, "Vehicle details", export_label="Vehicle", max_length=500, searched=True),
+    IncidentField(
+        "witnesses",
+        Kind.LONG_TEXT,
+        "Witnesses and how to reach them",
+        export_label="Witnesses",
+        max_length=5_000,
+        rows=2,
+        searched=True,
+    ),
+    IncidentField("children_present", Kind.BOOL, "Children were present", heading="Children present"),
+    IncidentField(
+        "effect",
+        Kind.LONG_TEXT,
+        "How it affected you",
+        export_label="Effect on the member",
+        max_length=20_000,
+        searched=True,
+    ),
+    IncidentField(
+        "reported_to_police",
+        Kind.BOOL,
+        "I reported it to the police",
+        heading="Reported to the police",
+        export_label="Reported to police",
+    ),
+    IncidentField(
+        "crime_reference",
+        Kind.TEXT,
+        "Crime reference number",
+        export_label="Crime reference",
+        max_length=200,
+        searched=True,
+    ),
+    IncidentField("officer", Kind.TEXT, "Officer’s name or number", heading="Officer", max_length=200, searched=True),
+)
+
+
+def fields(section: Section | None = None) -> tuple[IncidentField, ...]:
+    """The incident's fields (of one section), in the order they are declared."""
+    return tuple(field for field in FIELDS if section is None or field.section == section)
+
+
+def field(name: str) -> IncidentField:
+    return next(candidate for candidate in FIELDS if candidate.name == name)
+
+
+def searched_fields() -> tuple[str, ...]:
+    """Names of the fields whose text the timeline's search looks in."""
+    return tuple(field.name for field in FIELDS if field.searched)
+
+
+def exported_fields() -> tuple[IncidentField, ...]:
+    """The PDF's order: when it happened first, then the rest as declared."""
+    return fields(Section.WHEN) + tuple(field for field in FIELDS if field.section != Section.WHEN)
+
+
+class IncidentData:
+    """What a member records about one incident: one value per field of ``FIELDS``.
+
+    Built with keyword arguments (or positionally, in the order of ``FIELDS``); a field left
+    out is unanswered. Immutable, and compared by value. Refuses, with ``InvalidIncident``,
+    an account the diary cannot keep: a required field left blank, a choice not in the list.
+    """
+
+    __hash__ = None  # type: ignore[assignment]  # values include lists
+
+    def __init__(self, *args: Any, **values: Any) -> None:
+        declared = FIELDS
+        if len(args) > len(declared):
+            raise TypeError(f"IncidentData takes at most {len(declared)} positional values")
+        for declared_field, value in zip(declared, args, strict=False):
+            if declared_field.name in values:
+                raise TypeError(f"IncidentData got two values for {declared_field.name!r}")
+            values[declared_field.name] = value
+        unknown = values.keys() - {declared_field.name for declared_field in declared}
+        if unknown:
+            raise TypeError(f"IncidentData has no field {sorted(unknown)[0]!r}")
+        missing = [f.name for f in declared if f.kind == Kind.DATETIME and f.name not in values]
+        if missing:
+            raise TypeError(f"IncidentData needs {missing[0]!r}")
+        # The values are the instance's attributes (its __dict__), in the order of FIELDS.
+        self.__dict__.update({f.name: values.get(f.name, f.empty()) for f in declared})
+        self._check(declared)
+
+    def _check(self, declared: Iterable[IncidentField]) -> None:
+        for declared_field in declared:
+            value = self.__dict__[declared_field.name]
+            if declared_field.required and declared_field.kind in (Kind.TEXT, Kind.LONG_TEXT) and not value.strip():
+                raise InvalidIncident(declared_field.required_message)
+            if declared_field.kind == Kind.CHOICES and set(value) - set(declared_field.choice_labels):
+                raise InvalidIncident(declared_field.invalid_choice_message)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)  # only declared fields are set; this tells type checkers any of them may be
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("IncidentData cannot be changed: make a new one with replace()")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IncidentData):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __repr__(self) -> str:
+        return f"IncidentData({', '.join(f'{name}={value!r}' for name, value in self.__dict__.items())})"
+
+    def values(self) -> dict[str, Any]:
+        """Every field's value, by name (a copy)."""
+        return {name: list(value) if isinstance(value, list) else value for name, value in self.__dict__.items()}
+
+    def replace(self, **changes: Any) -> "IncidentData":
+        return IncidentData(**{**self.values(), **changes})
+
+    def as_content(self) -> dict:
+        """The content of a version, as it is encrypted and hashed (its format must not change)."""
+        content = self.values()
+        for declared_field in FIELDS:
+            value = content[declared_field.name]
+            if declared_field.kind == Kind.DATETIME:
+                content[declared_field.name] = value.isoformat()
+            elif declared_field.kind == Kind.CHOICES:
+                content[declared_field.name] = sorted(value)
+        return content
+
+    @classmethod
+    def from_content(cls, content: dict) -> "IncidentData":
+        """Read a version's content back; fields it does not have (it is older) are unanswered."""
+        values = {}
+        for declared_field in FIELDS:
+            if declared_field.name in content:
+                value = content[declared_field.name]
+                if declared_field.kind == Kind.DATETIME:
+                    value = datetime.fromisoformat(value)
+                values[declared_field.name] = value
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """One row of the entry's page: the heading, the kind (how it is drawn) and the value
+    (for choices, their labels)."""
+
+    name: str
+    heading: str
+    kind: Kind
+    value: Any
+
+
+def shown_fields(data: IncidentData) -> list[ShownField]:
+    """The rows of the entry's page: every answered field (a box is always answered)."""
+    rows = []
+    for declared_field in FIELDS:
+        value = getattr(data, declared_field.name)
+        if not declared_field.listed or (declared_field.kind != Kind.BOOL and not value):
+            continue
+        if declared_field.kind == Kind.CHOICES:
+            labels = declared_field.choice_labels
+            value = [labels[code] for code in value]
+        rows.append(ShownField(declared_field.name, declared_field.shown_heading, declared_field.kind, value))
+    return rows
