@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from portal.accounts.two_step import pending_step
+from portal.accounts.session_state import pending_step
 
 
 def portal(request):

@@ -1,6 +1,6 @@
 """The key lifecycle: rotating master and member keys, and auditing what they encrypt.
 
-Crypto-shredding a deleted member is ``portal.accounts.services.account_purge``.
+Crypto-shredding a deleted member is ``portal.accounts.services.deletion.account_purge``.
 
 These walk every encrypted column and file found by introspection (``fields.encrypted_models``),
 so a model added later is covered without changes here.

@@ -240,7 +240,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
-# One address per account; changing it is the portal's own page (portal.accounts.email_change).
+# One address per account; changing it is the portal's own page (portal.accounts.services.email).
 ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 # The same answer for known and unknown addresses at sign-in, sign-up and reset.
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -271,7 +271,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "portal.accounts.auth.client_ip"
 
 # Changes of control (email, password, two-step sign-in, destroying records, deletion) need the
-# password, and a code when two-step sign-in is on, within this many minutes (portal.accounts.reauth).
+# password, and a code when two-step sign-in is on, within this many minutes (portal.accounts.session_state).
 REAUTHENTICATION_MINUTES = int(os.environ.get("REAUTHENTICATION_MINUTES", "5"))
 # A changed email address can be put back from the old address for this long.
 EMAIL_CHANGE_UNDO_DAYS = 7
@@ -307,7 +307,7 @@ OTP_WEBAUTHN_RP_NAME = SITE_NAME
 # A passkey alone would sign in without allauth: no lockout, rate limit or email verification.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 # Refuses passkeys while two-step sign-in is off, and names them neutrally.
-OTP_WEBAUTHN_HELPER_CLASS = "portal.accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_HELPER_CLASS = "portal.accounts.adapters.PasskeyHelper"
 
 # --- Sessions -------------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # shared by every app server

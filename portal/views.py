@@ -12,10 +12,10 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accounts.logout import forget_site_data
-from portal.accounts.services import user_mark_before_you_start_seen
-from portal.accounts.sessions import session_forget
-from portal.accounts.two_step import two_step_is_on
+from portal.accounts.selectors import two_step_is_on
+from portal.accounts.services.sessions import session_forget
+from portal.accounts.services.sign_in import user_mark_before_you_start_seen
+from portal.security import forget_site_data
 
 
 @require_GET

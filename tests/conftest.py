@@ -10,7 +10,7 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
 from portal import crypto, sms
-from portal.accounts import reauth
+from portal.accounts import session_state
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -66,7 +66,7 @@ class PortalClient(Client):
         """Stand in for the reauthentication page (tests/accounts/test_reauth.py tests the page
         itself): this session gave its password, and a code, ``seconds_ago``."""
         session = self.session
-        session[reauth.SESSION_KEY] = time.time() - seconds_ago
+        session[session_state.REAUTHENTICATED_AT_KEY] = time.time() - seconds_ago
         session.save()
 
 

@@ -19,10 +19,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as _registers_totp_admin  # noqa: F401 - see the end
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .invitations import invitation_lifetime
+from .mail import invitation_lifetime
 from .models import STAFF_ROLES, AccountEvent, Organisation, User
-from .services import account_admin_change, staff_account_create, staff_account_email_in_use
-from .two_step import two_step_is_on, two_step_reset
+from .selectors import email_in_use, two_step_is_on
+from .services.staff import account_admin_change, staff_account_create
+from .services.two_step import two_step_reset
 
 STAFF_ROLE_CHOICES = [(role.value, role.label) for role in STAFF_ROLES]
 
@@ -40,7 +41,7 @@ class StaffInvitationForm(forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
-        if staff_account_email_in_use(email=email):
+        if email_in_use(email=email):
             raise forms.ValidationError("An account with this email address already exists.")
         return email
 

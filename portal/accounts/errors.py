@@ -33,3 +33,8 @@ class TextLimitReached(AccountError):
 
 class EmailChangeError(AccountError):
     """A change of email address that cannot go ahead (the link is used or old, the address taken)."""
+
+
+class AccountPurgeIncomplete(AccountError):
+    """A purge stopped part-way, after the account's keys were destroyed: running it again
+    finishes it. Its text names no person and no file, so it can be printed and logged."""

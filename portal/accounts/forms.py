@@ -1,12 +1,23 @@
 """Account forms: allauth's, with what this portal adds."""
 
+from allauth.account.forms import ChangePasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
+from django.utils.formats import time_format
+from django.utils.timezone import localtime
 
-from .two_step import CODES_PAUSED, WRONG_CODE, CodesPaused, code_check, phone_number_normalise, two_step_is_on
+from .errors import CodesPaused
+from .models import User
+from .selectors import codes_paused_until, two_step_is_on
+from .services.two_step import code_check, phone_number_normalise
+
+WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
+CODES_PAUSED = (
+    "Too many codes that did not work, so codes are paused for a while to keep your account safe. Try again later."
+)
 
 
 class SignupForm(AllauthSignupForm):
@@ -16,6 +27,29 @@ class SignupForm(AllauthSignupForm):
             # or the time the answer takes tells who already has an account.
             make_password(self.cleaned_data.get("password1") or "")
         return super().try_save(request)
+
+
+def codes_paused_message(user: User) -> str | None:
+    """While codes are paused for the account, what to tell the person, with when to try again."""
+    until = codes_paused_until(user=user)
+    if until is None:
+        return None
+    return (
+        "Too many codes that did not work, so codes are paused for a while to keep your account safe. "
+        f"Try again after {time_format(localtime(until), 'H:i')}."
+    )
+
+
+class PasswordChangeForm(ChangePasswordForm):
+    # Ticked unless the person unticks it: whoever changes a password because someone else
+    # knows it needs that person's sessions ended too.
+    end_other_sessions = forms.BooleanField(
+        label="Sign out of all other sessions",
+        help_text="Anyone else signed in to your account, on any device, will be signed out.",
+        required=False,
+        initial=True,
+        label_suffix="",
+    )
 
 
 class CodeForm(forms.Form):

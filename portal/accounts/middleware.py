@@ -7,18 +7,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from . import sessions, two_step
-from .permissions import can_use_django_admin, can_use_wagtail_admin
+from .permissions import DJANGO_ADMIN_PREFIX, WAGTAIL_ADMIN_PREFIX, staff_area_check
+from .services.sessions import session_rekey, session_touch
+from .session_state import pending_step
 
-DJANGO_ADMIN_PREFIX = "/django-admin/"
-WAGTAIL_ADMIN_PREFIX = "/admin/"
 # The admins' own sign-in and sign-out addresses only redirect to the portal's pages.
-OPEN_PATHS = ("/admin/login/", "/admin/logout/", "/django-admin/login/")
+OPEN_PATHS = (f"{WAGTAIL_ADMIN_PREFIX}login/", f"{WAGTAIL_ADMIN_PREFIX}logout/", f"{DJANGO_ADMIN_PREFIX}login/")
 # Not served to anyone, administrators included: each would let an insider into an account.
 # Wagtail's user management sets passwords and addresses, and its bulk actions on users close
 # or delete accounts unrecorded; Django's admin changes its user's own password without the
 # reauthentication and the notice every change of password has (docs/administrators.md).
-CLOSED_PREFIXES = ("/admin/users/", "/admin/bulk/accounts/user/", "/django-admin/password_change/")
+CLOSED_PREFIXES = (
+    f"{WAGTAIL_ADMIN_PREFIX}users/",
+    f"{WAGTAIL_ADMIN_PREFIX}bulk/accounts/user/",
+    f"{DJANGO_ADMIN_PREFIX}password_change/",
+)
 
 
 class StaffAreaMiddleware:
@@ -31,23 +34,13 @@ class StaffAreaMiddleware:
     def __call__(self, request):
         if request.path.startswith(CLOSED_PREFIXES):
             raise Http404
-        check = self._check_for(request.path)
+        check = None if request.path in OPEN_PATHS else staff_area_check(request.path)
         if check is not None:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if not check(request.user):
                 raise PermissionDenied
         return self.get_response(request)
-
-    @staticmethod
-    def _check_for(path: str):
-        if path in OPEN_PATHS:
-            return None
-        if path.startswith(DJANGO_ADMIN_PREFIX):
-            return can_use_django_admin
-        if path.startswith(WAGTAIL_ADMIN_PREFIX):
-            return can_use_wagtail_admin
-        return None
 
 
 class TwoStepMiddleware:
@@ -65,7 +58,7 @@ class TwoStepMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not user.is_verified():
-            step = two_step.pending_step(request)
+            step = pending_step(request)
             if step is not None and request.path not in {reverse(name) for name in step.open_url_names}:
                 return redirect_to_login(request.get_full_path(), reverse(step.url_name))
         return self.get_response(request)
@@ -83,13 +76,15 @@ class SignedInSessionMiddleware:
 
     def __call__(self, request):
         session_key = None
-        if request.user.is_authenticated and two_step.pending_step(request) is None:
+        if request.user.is_authenticated and pending_step(request) is None:
             session_key = request.session.session_key
-            sessions.session_touch(request=request)
+            session_touch(
+                user=request.user, session_key=session_key, user_agent=request.META.get("HTTP_USER_AGENT", "")
+            )
         response = self.get_response(request)
         # A view may give the session a new key (a password change, a step up in trust): the
         # row follows it, or the session would drop out of its owner's list.
         new_key = request.session.session_key
         if session_key and request.user.is_authenticated and new_key and new_key != session_key:
-            sessions.session_rekey(old_session_key=session_key, new_session_key=new_key)
+            session_rekey(old_session_key=session_key, new_session_key=new_key)
         return response

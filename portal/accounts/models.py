@@ -97,7 +97,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:
-        """Django's admin is for administrators only."""
+        """Django's admin is for administrators only (permissions.can_use_django_admin reads this)."""
         return self.is_active and self.role == Role.ADMIN
 
     @property
@@ -232,6 +232,32 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+# Changes of control that the account's owner is told about by email, in case it was not them
+# (someone with their phone in hand turning two-step sign-in off, say). A change of email
+# address has its own notice, sent to the old address with a link that undoes it.
+NOTIFIED_CHANGES = (
+    AccountEvent.Kind.TWO_STEP_ON,
+    AccountEvent.Kind.TWO_STEP_OFF,
+    AccountEvent.Kind.APP_ADDED,
+    AccountEvent.Kind.BACKUP_CODES_MADE,
+    AccountEvent.Kind.PHONE_ADDED,
+    AccountEvent.Kind.PHONE_REMOVED,
+    AccountEvent.Kind.PASSKEY_ADDED,
+    AccountEvent.Kind.PASSKEY_REMOVED,
+    AccountEvent.Kind.TWO_STEP_RESET,
+    AccountEvent.Kind.PASSWORD_CHANGED,
+    AccountEvent.Kind.EMAIL_CHANGE_UNDONE,
+    AccountEvent.Kind.NOTES_DESTROYED,
+    AccountEvent.Kind.DELETION_REQUESTED,
+    AccountEvent.Kind.ROLE_CHANGED,
+    AccountEvent.Kind.ORGANISATION_CHANGED,
+    AccountEvent.Kind.DEACTIVATED,
+    AccountEvent.Kind.REACTIVATED,
+)
+# Routine events that would drown out, under recent changes, the changes a person needs to notice.
+NOT_LISTED_EVENTS = (AccountEvent.Kind.CODE_SENT,)
 
 
 class EmailChange(models.Model):

@@ -1,21 +1,19 @@
-"""Background work for accounts: the email that tells a person their account was signed in to."""
+"""Background work for accounts: the notices of a sign-in and of a change of control, the staff
+invitation, and the text that carries a sign-in code. Each task carries ids only."""
 
-import contextlib
 import logging
 from datetime import timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from allauth.account.adapter import get_adapter
-from allauth.core import context as allauth_context
-from django.conf import settings
-from django.http import HttpRequest
 from django.tasks import task
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from .models import AccountEvent, SignedInSession
+from portal import sms
+
+from .mail import account_mail_send, invitation_lifetime, invitation_url, portal_url, request_for_allauth
+from .models import NOTIFIED_CHANGES, AccountEvent, PhoneDevice, SignedInSession, User
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +43,7 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
         "sessions_url": portal_url("account_sessions"),
     }
     try:
-        with _request_for_allauth():
+        with request_for_allauth():
             get_adapter().send_mail("account/email/new_sign_in", event.user.email, context)
     except Exception as error:
         # Neither the address nor the error's text is logged: mail errors often quote the address.
@@ -62,63 +60,6 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
         )
 
 
-def portal_url(url_name: str, *args) -> str:
-    """A full link into the portal, made without a request: a worker sends most notices."""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(url_name, args=args)
-
-
-def account_mail_send(template_prefix: str, to: str, context: dict) -> None:
-    """Send one of the portal's account emails now, from a request or from a worker."""
-    with _request_for_allauth():
-        get_adapter().send_mail(template_prefix, to, context)
-
-
-class _PortalRequest(HttpRequest):
-    """Stands in for a request when a worker sends the email: allauth reads the site's host from one."""
-
-    def __init__(self, base_url: str):
-        super().__init__()
-        self._base = urlsplit(base_url)
-
-    def get_host(self) -> str:
-        return self._base.netloc
-
-    def _get_scheme(self) -> str:
-        return self._base.scheme
-
-
-def _request_for_allauth():
-    # Sent straight from the sign-in request (the immediate task backend), allauth has that
-    # request already; a worker has none, and allauth's send_mail needs one.
-    if allauth_context.request is not None:
-        return contextlib.nullcontext()
-    return allauth_context.request_context(_PortalRequest(settings.WAGTAILADMIN_BASE_URL))
-
-
-# Changes of control that the account's owner is told about by email, in case it was not them
-# (someone with their phone in hand turning two-step sign-in off, say). A change of email
-# address has its own notice, sent to the old address with a link that undoes it.
-NOTIFIED_CHANGES = (
-    AccountEvent.Kind.TWO_STEP_ON,
-    AccountEvent.Kind.TWO_STEP_OFF,
-    AccountEvent.Kind.APP_ADDED,
-    AccountEvent.Kind.BACKUP_CODES_MADE,
-    AccountEvent.Kind.PHONE_ADDED,
-    AccountEvent.Kind.PHONE_REMOVED,
-    AccountEvent.Kind.PASSKEY_ADDED,
-    AccountEvent.Kind.PASSKEY_REMOVED,
-    AccountEvent.Kind.TWO_STEP_RESET,
-    AccountEvent.Kind.PASSWORD_CHANGED,
-    AccountEvent.Kind.EMAIL_CHANGE_UNDONE,
-    AccountEvent.Kind.NOTES_DESTROYED,
-    AccountEvent.Kind.DELETION_REQUESTED,
-    AccountEvent.Kind.ROLE_CHANGED,
-    AccountEvent.Kind.ORGANISATION_CHANGED,
-    AccountEvent.Kind.DEACTIVATED,
-    AccountEvent.Kind.REACTIVATED,
-)
-
-
 @task
 def account_change_notice_send(event_id: int) -> None:
     """Email the account's owner about a change of control. Carries only the event's id."""
@@ -133,8 +74,45 @@ def account_change_notice_send(event_id: int) -> None:
         "password_change_url": portal_url("account_change_password"),
     }
     try:
-        with _request_for_allauth():
+        with request_for_allauth():
             get_adapter().send_mail("account/email/account_change", event.user.email, context)
     except Exception as error:
         # As with the sign-in notice: no address, no error text in the log.
         logger.warning("An account change notice for account %s was not sent: %s", event.user_id, type(error).__name__)
+
+
+@task
+def staff_invitation_send(user_id: int) -> None:
+    """Email a new staff account its link to choose a password (mail.invitation_url)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password():
+        return  # closed meanwhile, or the password is already chosen: there is nothing to invite to
+    context = {"invitation_url": invitation_url(user=user), "valid_for": invitation_lifetime()}
+    try:
+        account_mail_send("account/email/staff_invitation", user.email, context)
+    except Exception as error:
+        # No address and no error text in the log: mail errors often quote the address.
+        logger.warning("The invitation for account %s was not sent: %s", user.pk, type(error).__name__)
+
+
+# Tries for one text, a little apart, before telling the person it could not be sent.
+TEXT_DELIVERY_ATTEMPTS = 3
+
+
+@task
+def phone_code_deliver(device_id: str, attempt: int = 1) -> None:
+    """Hand the current code to the SMS provider, trying again shortly if it is down."""
+    device = PhoneDevice.objects.filter(pk=device_id).first()
+    if device is None or device.token is None or device.valid_until <= timezone.now():
+        return  # removed, used or expired meanwhile: nothing worth sending
+    try:
+        sms.sms_send(to=device.number, body=f"Your code is {device.token}")
+    except sms.SmsError:
+        backend = phone_code_deliver.get_backend()
+        if attempt < TEXT_DELIVERY_ATTEMPTS and backend.supports_defer:
+            later = timezone.now() + timedelta(seconds=20 * attempt)
+            phone_code_deliver.using(run_after=later).enqueue(device_id, attempt + 1)
+            return
+        device.delivery_failed_at = timezone.now()
+        device.save(update_fields=["delivery_failed_at"])
+        logger.warning("A sign-in code could not be sent by text after %d attempts.", attempt)

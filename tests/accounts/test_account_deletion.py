@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from portal import crypto
-from portal.accounts import reauth
+from portal.accounts import session_state
 from portal.accounts.models import User
-from portal.accounts.services import account_deletion_cancel, account_purge, accounts_due_for_purge
+from portal.accounts.selectors import accounts_due_for_purge
+from portal.accounts.services.deletion import account_deletion_cancel, account_purge
 from portal.fields import encrypted_storage, open_file, store_file
 from portal.models import DataKey
 from tests.factories import PASSWORD, MemberFactory
@@ -42,7 +43,7 @@ def reauthenticate(client, password: str = PASSWORD):
 def age_authentication(client, *, minutes: int) -> None:
     """Make this session's last confirmation of who it is ``minutes`` older."""
     session = client.session
-    session[reauth.SESSION_KEY] -= minutes * 60
+    session[session_state.REAUTHENTICATED_AT_KEY] -= minutes * 60
     session.save()
 
 

@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from portal.accounts.models import AccountEvent, Role, User
-from portal.accounts.services import account_admin_change
+from portal.accounts.services.staff import account_admin_change
 from tests.conftest import PortalClient
 from tests.factories import OrganisationFactory
 

@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django_otp_webauthn.models import WebAuthnCredential
 
-from portal.accounts import two_step
+from portal.accounts import selectors
 from portal.accounts.models import AccountEvent
+from portal.accounts.services import two_step
 from tests.factories import AdminFactory, MemberFactory
 from tests.two_step import VERIFY, app_code
 
@@ -333,7 +334,7 @@ def test_turning_two_step_off_removes_every_passkey(client, protected_member):
 
     client.post("/accounts/two-step/off/", {"code": app_code(protected_member)})
 
-    assert not two_step.two_step_is_on(user=protected_member)
+    assert not selectors.two_step_is_on(user=protected_member)
     assert not WebAuthnCredential.objects.filter(user=protected_member).exists()
 
 

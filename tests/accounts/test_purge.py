@@ -17,12 +17,14 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential, WebAuthnUserHandle
+from PIL import Image
 from wagtail.log_actions import log
 from wagtail.users.models import UserProfile
 
@@ -36,11 +38,11 @@ from evidence_log.services import (
     incident_edit,
     incident_record,
 )
-from portal.accounts import two_step
+from portal import crypto
 from portal.accounts.models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, User
+from portal.accounts.services import two_step
 from portal.fields import EncryptedFieldMixin, encrypted_storage, open_file, store_file
 from portal.models import DataKey
-from tests.evidence_log.conftest import TEST_SIGNING_KEY, png_bytes, upload
 from tests.factories import AdminFactory, MemberFactory
 from tests.testapp.models import SecretRecord
 from tests.two_step import pass_second_step
@@ -49,6 +51,9 @@ pytestmark = pytest.mark.django_db
 
 # A behaviour code, copied out of the encrypted content onto the entry row for filtering.
 BEHAVIOUR = sorted(Behaviour.CODES)[0]
+
+
+TEST_SIGNING_KEY = crypto.new_signing_key()
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +73,10 @@ def incident(text: str, day: int) -> IncidentData:
     )
 
 
-def photo(name: str, colour=(200, 30, 30)):
-    return upload(name, png_bytes(colour), "image/png")
+def photo(name: str, colour=(200, 30, 30)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), colour).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def diary_with_history(member) -> None:

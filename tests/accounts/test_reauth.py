@@ -10,8 +10,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from portal.accounts import reauth, two_step
+from portal.accounts import selectors, session_state
 from portal.accounts.models import AccountEvent, CodeAttempts, EmailChange, PhoneDevice, User
+from portal.accounts.services import two_step
 from tests.conftest import PortalClient
 from tests.factories import PASSWORD, MemberFactory
 from tests.two_step import app_code
@@ -40,7 +41,7 @@ def borrowed(client, protected_member):
 
 
 def confirmed_recently(client) -> bool:
-    return reauth.SESSION_KEY in client.session
+    return session_state.REAUTHENTICATED_AT_KEY in client.session
 
 
 def sent_to_confirm(response, path: str) -> bool:
@@ -105,7 +106,7 @@ def test_a_member_without_two_step_cannot_have_it_turned_on_by_someone_else(clie
     response = client.post("/accounts/two-step/app/", {"code": f"{totp(device.bin_key):06d}"})
 
     assert sent_to_confirm(response, "/accounts/two-step/app/")
-    assert not two_step.two_step_is_on(user=member)
+    assert not selectors.two_step_is_on(user=member)
 
 
 def test_a_confirmation_from_long_ago_does_not_count(borrowed, protected_member, settings):
@@ -220,7 +221,7 @@ def test_staff_setting_up_two_step_straight_after_the_password_are_not_asked_aga
 
     assert page.status_code == 200
     assert confirmed_recently(client)
-    assert time.time() - client.session[reauth.SESSION_KEY] < 60
+    assert time.time() - client.session[session_state.REAUTHENTICATED_AT_KEY] < 60
 
 
 # --- Replacing a method needs a code from what it replaces -------------------------------------

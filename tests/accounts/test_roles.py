@@ -11,7 +11,7 @@ from django.test import Client
 from portal.accounts.auth import RoleBackend
 from portal.accounts.errors import NotAllowed
 from portal.accounts.models import Role, User
-from portal.accounts.services import staff_account_create
+from portal.accounts.services.staff import staff_account_create
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

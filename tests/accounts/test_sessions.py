@@ -15,7 +15,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.models import AccountEvent, SignedInSession
-from portal.accounts.sessions import describe_browser
+from portal.accounts.services.sessions import describe_browser
 from tests.factories import PASSWORD, MemberFactory
 
 pytestmark = pytest.mark.django_db

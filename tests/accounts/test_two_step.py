@@ -14,9 +14,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import sms
-from portal.accounts import two_step
+from portal.accounts import selectors, tasks
 from portal.accounts.errors import NotAllowed, WrongCode
 from portal.accounts.models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber
+from portal.accounts.services import two_step
 from tests.conftest import PortalClient
 from tests.factories import EditorFactory, MemberFactory, WorkerFactory
 from tests.two_step import VERIFY, app_code
@@ -317,7 +318,7 @@ def test_a_failed_text_is_tried_again_later_by_the_production_queue(protected_me
     phone.generate_token(valid_secs=300)
     sms.MemoryBackend.fail_with = sms.SmsError("Twilio did not answer in time")
 
-    two_step.phone_code_deliver.call(str(phone.pk))
+    tasks.phone_code_deliver.call(str(phone.pk))
 
     retry = DBTaskResult.objects.get()
     assert retry.args_kwargs["args"] == [str(phone.pk), 2]
@@ -328,7 +329,7 @@ def test_a_failed_text_is_tried_again_later_by_the_production_queue(protected_me
     phone.refresh_from_db()
     assert phone.delivery_failed_at is None, "not given up yet"
 
-    two_step.phone_code_deliver.call(str(phone.pk), two_step.TEXT_DELIVERY_ATTEMPTS)
+    tasks.phone_code_deliver.call(str(phone.pk), tasks.TEXT_DELIVERY_ATTEMPTS)
 
     phone.refresh_from_db()
     assert phone.delivery_failed_at is not None
@@ -406,7 +407,7 @@ def test_a_member_turns_it_on_in_two_steps(client, member):
 
     assert b"Step 2 of 2" in step_two.content
     assert len(re.findall(r"<code>[a-z2-7]{4}-[a-z2-7]{4}</code>", step_two.content.decode())) == 10
-    assert two_step.two_step_is_on(user=member)
+    assert selectors.two_step_is_on(user=member)
     assert is_signed_in(client), "the session that turned it on stays signed in"
     assert AccountEvent.objects.filter(user=member, kind=AccountEvent.Kind.TWO_STEP_ON).exists()
 
@@ -419,7 +420,7 @@ def test_a_wrong_first_code_leaves_it_off(client, member):
     response = client.post("/accounts/two-step/app/", {"code": "123456"})
 
     assert b"That code did not match" in response.content
-    assert not two_step.two_step_is_on(user=member)
+    assert not selectors.two_step_is_on(user=member)
 
 
 def test_turning_it_on_signs_out_every_other_session(member, sign_in):
@@ -461,11 +462,11 @@ def test_turning_it_off_needs_a_current_code(client, protected_member):
 
     wrong = client.post("/accounts/two-step/off/", {"code": "000000"})
     assert b"That code did not work" in wrong.content
-    assert two_step.two_step_is_on(user=protected_member)
+    assert selectors.two_step_is_on(user=protected_member)
 
     client.post("/accounts/two-step/off/", {"code": protected_member.backup_codes[3]})
 
-    assert not two_step.two_step_is_on(user=protected_member)
+    assert not selectors.two_step_is_on(user=protected_member)
     assert not StaticDevice.objects.filter(user=protected_member).exists()
     assert is_signed_in(client)
     fresh = Client()
@@ -500,7 +501,7 @@ def test_staff_cannot_turn_it_off(client, worker):
 
     assert client.get("/accounts/two-step/off/").status_code == 404
     assert client.post("/accounts/two-step/off/", {"code": app_code(worker)}).status_code == 404
-    assert two_step.two_step_is_on(user=worker)
+    assert selectors.two_step_is_on(user=worker)
 
 
 def test_the_wagtail_admin_is_refused_without_a_verified_device(client, editor, sign_in):
@@ -551,7 +552,7 @@ def test_an_administrator_can_remove_two_step_and_it_is_recorded(client, protect
 
     call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="call_back")
 
-    assert not two_step.two_step_is_on(user=protected_member)
+    assert not selectors.two_step_is_on(user=protected_member)
     assert not is_signed_in(client), "signed out everywhere"
     event = AccountEvent.objects.get(user=protected_member, kind=AccountEvent.Kind.TWO_STEP_RESET)
     assert event.actor == admin_user and event.reason == AccountEvent.IdentityCheck.CALL_BACK
@@ -567,7 +568,7 @@ def test_only_an_administrator_can_remove_two_step_and_only_with_a_reason(protec
         two_step.two_step_reset(user=protected_member, actor=admin_user, reason="She rang from the refuge")
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("remove_two_step", protected_member.email, by=admin_user.email, reason="  ")
-    assert two_step.two_step_is_on(user=protected_member)
+    assert selectors.two_step_is_on(user=protected_member)
 
 
 # --- Who may use the pages -----------------------------------------------------------------
@@ -657,12 +658,12 @@ def test_an_administrator_removes_two_step_in_the_admin_with_a_reason(client, pr
 
     refused = client.post(remove_url, {"reason": ""})
     assert refused.status_code == 200
-    assert two_step.two_step_is_on(user=protected_member), "no reason, no removal"
+    assert selectors.two_step_is_on(user=protected_member), "no reason, no removal"
 
     response = client.post(remove_url, {"reason": "support_worker"})
 
     assert response.status_code == 302
-    assert not two_step.two_step_is_on(user=protected_member)
+    assert not selectors.two_step_is_on(user=protected_member)
     event = AccountEvent.objects.get(user=protected_member, kind=AccountEvent.Kind.TWO_STEP_RESET)
     assert event.actor == admin_user
 
@@ -676,7 +677,7 @@ def test_nobody_else_reaches_the_admins_removal(request, client, protected_membe
     )
 
     assert response.status_code in (302, 403)
-    assert two_step.two_step_is_on(user=protected_member)
+    assert selectors.two_step_is_on(user=protected_member)
 
 
 def test_the_admin_shows_nobodys_authenticator_key(client, protected_member, admin_user):
@@ -699,9 +700,10 @@ def test_a_second_confirmation_of_the_same_app_is_refused_not_a_crash(member, rf
     request.user, request.session = member, SessionStore()
     request.session.create()
 
-    assert two_step.app_setup_confirm(request=request, device=device, code=code)
+    key = request.session.session_key
+    assert two_step.app_setup_confirm(user=member, device=device, code=code, keep_session_key=key)
     with pytest.raises(WrongCode):
-        two_step.app_setup_confirm(request=request, device=device, code=code)
+        two_step.app_setup_confirm(user=member, device=device, code=code, keep_session_key=key)
     assert TOTPDevice.objects.filter(user=member, confirmed=True).count() == 1
 
 

@@ -4,8 +4,8 @@ adding one on the settings page, then passing the second step with it, on a smal
 import pytest
 from playwright.sync_api import expect
 
-from portal.accounts import two_step
 from portal.accounts.models import AccountEvent
+from portal.accounts.services import two_step
 from tests.browser.checks import PHONE, assert_accessible, assert_fits
 from tests.factories import PASSWORD, MemberFactory
 

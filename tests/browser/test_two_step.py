@@ -69,7 +69,7 @@ def test_a_member_turns_on_two_step_by_keyboard_on_a_small_phone(new_context, si
 
 @pytest.mark.parametrize("path", ["/accounts/two-step/offer/", "/accounts/two-step/phone/", "/accounts/two-step/off/"])
 def test_the_other_two_step_pages_have_no_axe_violations(new_context, sign_in, live_server, path):
-    from portal.accounts.two_step import backup_codes_make
+    from portal.accounts.services.two_step import backup_codes_make
 
     # The offer is for members without two-step sign-in; the other pages are for those with it.
     member = MemberFactory(authenticator=path != "/accounts/two-step/offer/")

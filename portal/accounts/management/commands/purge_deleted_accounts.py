@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.accounts.services import AccountPurgeIncomplete, account_purge, accounts_due_for_purge
+from portal.accounts.errors import AccountPurgeIncomplete
+from portal.accounts.selectors import accounts_due_for_purge
+from portal.accounts.services.deletion import account_purge
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.accounts.errors import AccountError
 from portal.accounts.models import AccountEvent, User
-from portal.accounts.two_step import two_step_reset
+from portal.accounts.services.two_step import two_step_reset
 
 
 class Command(BaseCommand):

@@ -1,24 +1,11 @@
 """Changing the password, with the choice to sign out of every other session at the same time."""
 
-from allauth.account.forms import ChangePasswordForm
 from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
-from django import forms
 from django.contrib import messages
 
-from .reauth import reauthentication_required
-from .sessions import sessions_after_password_change
-
-
-class PasswordChangeForm(ChangePasswordForm):
-    # Ticked unless the person unticks it: whoever changes a password because someone else
-    # knows it needs that person's sessions ended too.
-    end_other_sessions = forms.BooleanField(
-        label="Sign out of all other sessions",
-        help_text="Anyone else signed in to your account, on any device, will be signed out.",
-        required=False,
-        initial=True,
-        label_suffix="",
-    )
+from ..decorators import reauthentication_required
+from ..forms import PasswordChangeForm
+from ..services.sessions import sessions_after_password_change
 
 
 class PasswordChangeView(AllauthPasswordChangeView):

@@ -1,5 +1,5 @@
 """Adding and removing a passkey. Using one, and the ceremony itself, go through
-django-otp-webauthn's own addresses (checked again in passkeys.PasskeyHelper)."""
+django-otp-webauthn's own addresses (checked again in adapters.PasskeyHelper)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,9 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import passkeys
-from .reauth import reauthentication_required
-from .two_step_views import two_step_on_required
+from ..decorators import reauthentication_required, two_step_on_required
+from ..services import passkeys
 
 
 @login_required

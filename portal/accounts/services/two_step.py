@@ -6,101 +6,29 @@ database, so every app server sees the same count.
 """
 
 import base64
-import logging
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import django_otp
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
-from django.tasks import task
 from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from portal import sms
-
+from ..errors import CodesPaused, NotAllowed, TextLimitReached, WrongCode
+from ..models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, User
+from ..permissions import can_remove_others_two_step, must_use_two_step
+from ..selectors import two_step_is_on
+from ..tasks import phone_code_deliver
 from . import sessions
-from .errors import CodesPaused, NotAllowed, TextLimitReached, WrongCode
 from .events import event_record
-from .models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, User
-from .permissions import can_remove_others_two_step, must_use_two_step
-
-logger = logging.getLogger(__name__)
 
 BACKUP_CODE_COUNT = 10
-# The session remembers whether its account has two-step sign-in on, so a page view costs no
-# device queries; the services below keep it right when the person changes their settings.
-SESSION_KEY = "two_step_on"
-# Set once a sign-in is finished (recorded and announced), whichever way its last step was passed.
-SIGN_IN_FINISHED_KEY = "sign_in_finished"
-
-
-@dataclass(frozen=True)
-class PendingStep:
-    """What a half-signed-in session must do next, and the only pages it may reach meanwhile."""
-
-    url_name: str
-    open_url_names: tuple[str, ...]
-
-
-# Leaving is always possible: signing out, the quick exit, and the idle timer's keep-alive.
-_WAY_OUT = ("account_logout", "quick_exit", "keep_alive")
-# A passkey is checked at the package's own addresses (its script needs its texts too); the
-# verify page then finishes signing in.
-_PASSKEY = (
-    "otp_webauthn:credential-authentication-begin",
-    "otp_webauthn:credential-authentication-complete",
-    "otp_webauthn:js-i18n-catalog",
-)
-ENTER_CODE = PendingStep("two_step_verify", ("two_step_verify", "two_step_send_text", *_PASSKEY, *_WAY_OUT))
-# Setting up is a change of control: a staff member who takes a while is asked for the password again.
-SET_UP = PendingStep("two_step_app", ("two_step_app", "account_reauthenticate", *_WAY_OUT))
-
-
-WRONG_CODE = "That code did not work. Check it and try again: codes from an app change every 30 seconds."
-CODES_PAUSED = (
-    "Too many codes that did not work, so codes are paused for a while to keep your account safe. Try again later."
-)
-
-
-def session_verified(request) -> bool:
-    return getattr(request.user, "otp_device", None) is not None
-
-
-def pending_step(request) -> PendingStep | None:
-    """The step this signed-in session still owes, or None when it may use the portal."""
-    if session_verified(request):
-        return None
-    is_on = request.session.get(SESSION_KEY)
-    if is_on is None:
-        is_on = request.session[SESSION_KEY] = two_step_is_on(user=request.user)
-    if is_on:
-        return ENTER_CODE
-    if must_use_two_step(request.user):
-        return SET_UP
-    return None
-
-
-def two_step_is_on(*, user: User) -> bool:
-    """On once an authenticator app is confirmed; backup codes and phones come with it."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
-def devices_in_use(*, user: User) -> dict:
-    """The person's confirmed methods, for their settings page."""
-    backup = StaticDevice.objects.filter(user=user, confirmed=True).first()
-    return {
-        "app": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
-        "backup_codes_left": backup.token_set.count() if backup else 0,
-        "phone": PhoneDevice.objects.filter(user=user, confirmed=True).first(),
-        "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("created_at"),
-    }
 
 
 # --- Checking a code -------------------------------------------------------------------
@@ -153,29 +81,6 @@ def _matching_device(*, user: User, code: str, kinds: tuple[type[Device], ...] |
 REPLACING_KINDS = (TOTPDevice, StaticDevice)
 
 
-def codes_paused_until(*, user: User) -> datetime | None:
-    """When codes will be checked again for this account, while they are paused."""
-    attempts = CodeAttempts.objects.filter(user=user).first()
-    if attempts is None or attempts.locked_until is None or attempts.locked_until <= timezone.now():
-        return None
-    return attempts.locked_until
-
-
-def session_verify(*, request, device: Device) -> None:
-    """Mark this session as having passed the second step, under a new session key."""
-    django_otp.login(request, device)
-    session_key_renew(request)
-    request.session[SESSION_KEY] = True
-
-
-def session_key_renew(request) -> None:
-    """A new session key at each step up in trust, as Django gives one at the password step;
-    the session keeps its place in the owner's list of sessions."""
-    old_key = request.session.session_key
-    request.session.cycle_key()
-    sessions.session_rekey(old_session_key=old_key, new_session_key=request.session.session_key)
-
-
 # --- The authenticator app and backup codes --------------------------------------------
 
 
@@ -199,16 +104,19 @@ def app_qr_code(device: TOTPDevice) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
 
 
-def app_setup_confirm(*, request, device: TOTPDevice, code: str, current_code: str = "") -> list[str]:
+def app_setup_confirm(
+    *, user: User, device: TOTPDevice, code: str, current_code: str = "", keep_session_key: str | None
+) -> list[str]:
     """Confirm the app with its first code. Returns new backup codes when two-step sign-in
     has just been turned on (so they can be shown once), and [] when an app was replaced.
 
     Replacing the app also needs ``current_code``, from the old app or a backup code: a
     borrowed signed-in phone is not enough to move the account onto someone else's app.
-    Turning it on, or replacing the app, signs the account out everywhere else: a session
-    someone else opened must not outlive the new protection. Raises WrongCode or CodesPaused.
+    Turning it on, or replacing the app, signs the account out everywhere but the session
+    ``keep_session_key``: a session someone else opened must not outlive the new protection.
+    The caller then marks that session as having passed the second step with ``device``
+    (session_state.session_verify). Raises WrongCode or CodesPaused.
     """
-    user = request.user
     # Checked on a fresh, locked row: django-otp saves the whole device as it checks a code, and a
     # stale copy saved after another request confirmed it would quietly unconfirm the app.
     with transaction.atomic():
@@ -228,8 +136,7 @@ def app_setup_confirm(*, request, device: TOTPDevice, code: str, current_code: s
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        session_verify(request=request, device=device)
-        _end_other_sessions(request)
+        sessions.sessions_end_others(user=user, keep_session_key=keep_session_key)
         if was_on:
             event_record(user=user, kind=AccountEvent.Kind.APP_ADDED)
             return []
@@ -237,15 +144,15 @@ def app_setup_confirm(*, request, device: TOTPDevice, code: str, current_code: s
         return backup_codes_make(user=user)
 
 
-def backup_codes_replace(*, request, current_code: str) -> list[str]:
+def backup_codes_replace(*, user: User, current_code: str, keep_session_key: str | None) -> list[str]:
     """A new set of backup codes, given a code from the app or one of the current backup
-    codes; the old set stops working and every other session is signed out.
+    codes; the old set stops working and every session but ``keep_session_key`` is signed out.
     Raises WrongCode or CodesPaused."""
-    if code_check(user=request.user, code=current_code, kinds=REPLACING_KINDS) is None:
+    if code_check(user=user, code=current_code, kinds=REPLACING_KINDS) is None:
         raise WrongCode("current_code")
     with transaction.atomic():
-        codes = backup_codes_make(user=request.user)
-        _end_other_sessions(request)
+        codes = backup_codes_make(user=user)
+        sessions.sessions_end_others(user=user, keep_session_key=keep_session_key)
     return codes
 
 
@@ -261,13 +168,11 @@ def backup_codes_make(*, user: User) -> list[str]:
 
 
 @transaction.atomic
-def two_step_turn_off(*, request) -> None:
+def two_step_turn_off(*, user: User) -> None:
     """Remove every method. The caller has checked a current code first."""
-    user = request.user
     if must_use_two_step(user):
         raise NotAllowed("Staff accounts must keep two-step sign-in.")
     _devices_delete(user=user)
-    request.session[SESSION_KEY] = False
     event_record(user=user, kind=AccountEvent.Kind.TWO_STEP_OFF)
 
 
@@ -295,10 +200,6 @@ def _devices_delete(*, user: User) -> None:
     PhoneDevice.objects.filter(user=user).delete()
     WebAuthnCredential.objects.filter(user=user).delete()
     CodeAttempts.objects.filter(user=user).delete()
-
-
-def _end_other_sessions(request) -> None:
-    sessions.sessions_end_others(user=request.user, keep_session_key=request.session.session_key)
 
 
 # --- Text codes ------------------------------------------------------------------------
@@ -375,26 +276,3 @@ def phone_code_send(*, device: PhoneDevice) -> None:
         device.save(update_fields=["token", "valid_until", "delivery_failed_at"])
         AccountEvent.objects.create(user_id=device.user_id, kind=AccountEvent.Kind.CODE_SENT)
         phone_code_deliver.enqueue(str(device.pk))
-
-
-# Tries for one text, a little apart, before telling the person it could not be sent.
-TEXT_DELIVERY_ATTEMPTS = 3
-
-
-@task
-def phone_code_deliver(device_id: str, attempt: int = 1) -> None:
-    """Hand the current code to the SMS provider, trying again shortly if it is down."""
-    device = PhoneDevice.objects.filter(pk=device_id).first()
-    if device is None or device.token is None or device.valid_until <= timezone.now():
-        return  # removed, used or expired meanwhile: nothing worth sending
-    try:
-        sms.sms_send(to=device.number, body=f"Your code is {device.token}")
-    except sms.SmsError:
-        backend = phone_code_deliver.get_backend()
-        if attempt < TEXT_DELIVERY_ATTEMPTS and backend.supports_defer:
-            later = timezone.now() + timedelta(seconds=20 * attempt)
-            phone_code_deliver.using(run_after=later).enqueue(device_id, attempt + 1)
-            return
-        device.delivery_failed_at = timezone.now()
-        device.save(update_fields=["delivery_failed_at"])
-        logger.warning("A sign-in code could not be sent by text after %d attempts.", attempt)

@@ -5,7 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import sessions
+from ..selectors import sessions_active
+from ..services.sessions import sessions_end_others as end_others
 
 
 @login_required
@@ -16,7 +17,7 @@ def sessions_list(request):
         "accounts/sessions.html",
         {
             "section": "Account",
-            "signed_in_sessions": sessions.sessions_active(user=request.user),
+            "signed_in_sessions": sessions_active(user=request.user),
             "this_session_key": request.session.session_key,
         },
     )
@@ -25,7 +26,7 @@ def sessions_list(request):
 @login_required
 @require_POST
 def sessions_end_others(request):
-    ended = sessions.sessions_end_others(user=request.user, keep_session_key=request.session.session_key)
+    ended = end_others(user=request.user, keep_session_key=request.session.session_key)
     if ended:
         messages.success(
             request,

@@ -1,4 +1,4 @@
-"""Signed-in sessions: recording, listing and ending them, and the new sign-in notice."""
+"""Signed-in sessions: recording and ending them, and queueing the new sign-in notice."""
 
 import logging
 import re
@@ -10,12 +10,13 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from ..models import AccountEvent, SignedInSession, User
+from ..selectors import live_sessions
+from ..tasks import sign_in_notice_send
 from .events import event_record
-from .models import AccountEvent, SignedInSession, User
-from .tasks import sign_in_notice_send
 
 logger = logging.getLogger(__name__)
 
@@ -55,36 +56,18 @@ def describe_browser(user_agent: str) -> str:
     return described[: SignedInSession._meta.get_field("browser").max_length]
 
 
-# --- Reads ------------------------------------------------------------------------------
-
-
-def _live_sessions() -> QuerySet:
-    """Django sessions that still let someone in: present and not expired."""
-    return Session.objects.filter(expire_date__gt=timezone.now())
-
-
-def sessions_active(*, user: User) -> QuerySet:
-    """The person's sessions that can still be used, most recently active first."""
-    live = _live_sessions().filter(session_key=OuterRef("session_key"))
-    return SignedInSession.objects.filter(user=user).filter(Exists(live)).order_by("-last_active_at", "-pk")
-
-
 # --- Writes -----------------------------------------------------------------------------
 
 
-def session_record(*, request) -> SignedInSession:
+def session_record(*, user: User, session_key: str, user_agent: str) -> SignedInSession:
     """A sign-in is finished: list the session, record the event and queue the email notice."""
-    session = request.session
-    if session.session_key is None:
-        session.save()  # the key only exists once the session is stored
-    user = request.user
     now = timezone.now()
     with transaction.atomic():
         signed_in, _ = SignedInSession.objects.update_or_create(
-            session_key=session.session_key,
+            session_key=session_key,
             defaults={
                 "user": user,
-                "browser": describe_browser(request.META.get("HTTP_USER_AGENT", "")),
+                "browser": describe_browser(user_agent),
                 "signed_in_at": now,
                 "last_active_at": now,
             },
@@ -105,13 +88,12 @@ def _notice_enqueue(*, signed_in: SignedInSession, event: AccountEvent) -> None:
         logger.warning("The new sign-in notice for account %s was not queued: %s", event.user_id, type(error).__name__)
 
 
-def session_touch(*, request) -> None:
+def session_touch(*, user: User, session_key: str | None, user_agent: str) -> None:
     """Note that this session is in use, at most once a minute.
 
     A session from before sessions were listed has no row yet: it gets one now, so that it
     can be seen and ended like any other.
     """
-    session_key = request.session.session_key
     if session_key is None:
         return
     now = timezone.now()
@@ -122,8 +104,8 @@ def session_touch(*, request) -> None:
         SignedInSession.objects.get_or_create(
             session_key=session_key,
             defaults={
-                "user": request.user,
-                "browser": describe_browser(request.META.get("HTTP_USER_AGENT", "")),
+                "user": user,
+                "browser": describe_browser(user_agent),
                 "signed_in_at": now,
                 "last_active_at": now,
             },
@@ -132,7 +114,7 @@ def session_touch(*, request) -> None:
         SignedInSession.objects.filter(session_key=session_key).update(last_active_at=now)
 
 
-def session_rekey(*, old_session_key: str, new_session_key: str) -> None:
+def session_rekey(*, old_session_key: str | None, new_session_key: str) -> None:
     """Django gave the session a new key (a step up in trust, a password change): the row follows."""
     if old_session_key == new_session_key:
         return
@@ -149,13 +131,13 @@ def session_forget(*, session_key: str | None) -> None:
         SignedInSession.objects.filter(session_key=session_key).delete()
 
 
-def _session_store():
+def _session_store() -> type:
     # Ending a session goes through the configured engine, so that a cached session ends too.
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
 @transaction.atomic
-def sessions_end_others(*, user: User, keep_session_key: str) -> int:
+def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     """Sign the account out everywhere but here: each other session's next request is anonymous.
 
     Returns how many sessions that could still be used were ended.
@@ -230,6 +212,6 @@ def sessions_after_password_change(*, user: User, session_key: str, previous_ses
 
 def sessions_forget_ended(*, user: User) -> int:
     """Drop the rows of sessions that have ended without signing out (timed out, closed browser)."""
-    live = _live_sessions().filter(session_key=OuterRef("session_key"))
+    live = live_sessions().filter(session_key=OuterRef("session_key"))
     deleted, _ = SignedInSession.objects.filter(user=user).exclude(Exists(live)).delete()
     return deleted

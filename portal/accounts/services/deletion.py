@@ -1,9 +1,9 @@
-"""Writes to accounts: creating people, recording what they have seen, deleting accounts."""
+"""Deleting a member's account: asked for, cancelled by signing in, and purged for good after
+the grace period (crypto-shredding, then every file and row of the account)."""
 
 from collections import Counter
 from importlib import import_module
 
-from allauth.account.models import EmailAddress
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.conf import settings
@@ -13,91 +13,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.fields import EncryptedFileField, delete_file, encrypted_models
 from portal.models import DataKey
 
-from . import invitations, sessions
-from .errors import NotAllowed
+from ..errors import AccountPurgeIncomplete, NotAllowed
+from ..models import AccountEvent, User
+from ..selectors import accounts_due_for_purge
+from . import sessions
 from .events import event_record
-from .models import AccountEvent, Organisation, Role, User
-
-
-def user_mark_before_you_start_seen(*, user: User) -> None:
-    if user.before_you_start_seen_at is None:
-        user.before_you_start_seen_at = timezone.now()
-        user.save(update_fields=["before_you_start_seen_at"])
-
-
-@transaction.atomic
-def staff_account_create(*, email: str, role: Role, actor: User, organisation: Organisation | None = None) -> User:
-    """An administrator creates a staff account; its owner is emailed a link to choose their password.
-
-    The account starts with no usable password: nobody but its owner ever knows it. The
-    address is the owner's to confirm at their first sign-in, never the administrator's.
-    """
-    if role == Role.MEMBER:
-        raise NotAllowed("Members sign themselves up; use the sign-up page.")
-    email = User.objects.normalize_email(email).strip().lower()
-    if staff_account_email_in_use(email=email):
-        raise NotAllowed("An account with this email address already exists.")
-    if role == Role.ADMIN:
-        user = User.objects.create_superuser(email, None, organisation=organisation)
-    else:
-        user = User.objects.create_user(email, None, role=role, organisation=organisation)
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    event_record(user=user, kind=AccountEvent.Kind.STAFF_INVITED, actor=actor)
-    # Sent once the account is committed: a creation that rolls back invites nobody.
-    transaction.on_commit(lambda: invitations.staff_invitation_send.enqueue(user.pk))
-    return user
-
-
-def staff_account_email_in_use(*, email: str) -> bool:
-    """Whether an account has this address already, as its login or as an address waiting to be confirmed."""
-    return (
-        User.objects.filter(email__iexact=email).exists() or EmailAddress.objects.filter(email__iexact=email).exists()
-    )
-
-
-@transaction.atomic
-def account_admin_change(
-    *, user: User, actor: User, role: Role, organisation: Organisation | None, is_active: bool
-) -> list[AccountEvent]:
-    """An administrator changes an account's role, its organisation, or whether it is open.
-
-    Each change is recorded with the administrator as its actor, listed under the owner's recent
-    changes and emailed to them. How the account is signed in to (its password, address and
-    second step) is not among the things an administrator can change.
-    """
-    account = User.objects.select_for_update().get(pk=user.pk)
-    if (account.role == Role.MEMBER) != (role == Role.MEMBER):
-        raise NotAllowed("Members sign themselves up and staff accounts stay staff: make a new account instead.")
-    if role == Role.MEMBER and organisation is not None:
-        raise NotAllowed("Members do not belong to an organisation.")
-    kinds, fields = [], []
-    if role != account.role:
-        account.role = role
-        # Administrators are Django's superusers, and nobody else is.
-        account.is_superuser = role == Role.ADMIN
-        fields += ["role", "is_superuser"]
-        kinds.append(AccountEvent.Kind.ROLE_CHANGED)
-    if (organisation.pk if organisation else None) != account.organisation_id:
-        account.organisation = organisation
-        fields.append("organisation")
-        kinds.append(AccountEvent.Kind.ORGANISATION_CHANGED)
-    if is_active != account.is_active:
-        account.is_active = is_active
-        fields.append("is_active")
-        kinds.append(AccountEvent.Kind.REACTIVATED if is_active else AccountEvent.Kind.DEACTIVATED)
-    if not fields:
-        return []
-    account.validate_constraints()
-    account.save(update_fields=fields)
-    if AccountEvent.Kind.DEACTIVATED in kinds:
-        sessions.sessions_end_all(user=account)
-    return [event_record(user=account, kind=kind, actor=actor) for kind in kinds]
 
 
 @transaction.atomic
@@ -122,17 +47,6 @@ def account_deletion_cancel(*, user: User) -> bool:
 
 
 # --- Deleting accounts for good -------------------------------------------------------------
-
-
-def accounts_due_for_purge() -> QuerySet[User]:
-    """Members whose deletion grace period has ended."""
-    cutoff = timezone.now() - settings.ACCOUNT_DELETION_GRACE
-    return User.objects.filter(role=Role.MEMBER, deletion_requested_at__lte=cutoff)
-
-
-class AccountPurgeIncomplete(Exception):
-    """A purge stopped part-way, after the account's keys were destroyed: running it again
-    finishes it. Its text names no person and no file, so it can be printed and logged."""
 
 
 def account_purge(*, user: User) -> bool:
@@ -175,7 +89,7 @@ def account_purge(*, user: User) -> bool:
     return True
 
 
-def _owned_file_names(*, owner_id) -> set[str]:
+def _owned_file_names(*, owner_id: int) -> set[str]:
     """The storage names of every encrypted file the owner has, in whichever model."""
     names = set()
     for model, fields in encrypted_models():
@@ -186,7 +100,7 @@ def _owned_file_names(*, owner_id) -> set[str]:
     return names
 
 
-def _owned_files_delete(*, owner_id) -> set[str]:
+def _owned_files_delete(*, owner_id: int) -> set[str]:
     """Delete the owner's stored files and return their names; every file is tried before any
     failure is raised, so one stubborn file does not keep the others."""
     names = _owned_file_names(owner_id=owner_id)
@@ -338,13 +252,3 @@ def _owned_rows_delete(*, user: User) -> None:
             model._base_manager.filter(**{link.name: user.pk}).update(**dict.fromkeys(protecting, None))
     for model, link in links:
         model._base_manager.filter(**{link.name: user.pk}).delete()
-
-
-def sign_in_complete(*, request) -> bool:
-    """Every step is passed: the session joins the owner's list and they are told by email.
-
-    Signing in also keeps an account that was waiting to be deleted; returns whether it was.
-    Only a finished sign-in does that: a password alone is not enough to undo a deletion.
-    """
-    sessions.session_record(request=request)
-    return account_deletion_cancel(user=request.user)

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import sessions, tasks
-from .errors import EmailChangeError
+from ..errors import EmailChangeError
+from ..mail import account_mail_send, portal_url
+from ..models import AccountEvent, EmailChange, User
+from . import sessions
 from .events import event_record
-from .models import AccountEvent, EmailChange, User
 
 LINK_USED_OR_OLD = "This link has been used already, or is too old. Nothing was changed."
 
@@ -51,21 +52,15 @@ def email_change_request(*, user: User, new_email: str) -> EmailChange:
         change = EmailChange.objects.create(
             user=user, old_email=user.email, new_email=new_email, confirm_token_hash=_token_hash(token)
         )
-    tasks.account_mail_send(
+    account_mail_send(
         "account/email/email_change_confirm",
         new_email,
         {
-            "confirm_url": tasks.portal_url("account_email_confirm", token),
+            "confirm_url": portal_url("account_email_confirm", token),
             "hours": settings.EMAIL_CHANGE_CONFIRM_HOURS,
         },
     )
     return change
-
-
-def email_change_pending(*, user: User) -> EmailChange | None:
-    """The change still waiting for the new address to confirm, if any."""
-    cutoff = timezone.now() - timedelta(hours=settings.EMAIL_CHANGE_CONFIRM_HOURS)
-    return EmailChange.objects.filter(user=user, confirmed_at__isnull=True, requested_at__gt=cutoff).first()
 
 
 def email_change_for_confirming(*, token: str) -> EmailChange:
@@ -100,12 +95,12 @@ def email_change_confirm(*, token: str) -> EmailChange:
         change.save(update_fields=["confirmed_at", "undo_token_hash"])
         event_record(user=user, kind=AccountEvent.Kind.EMAIL_CHANGED)
         # Sent inside the transaction: the change never happens without the old address knowing.
-        tasks.account_mail_send(
+        account_mail_send(
             "account/email/email_change_notice",
             change.old_email,
             {
                 "new_email": change.new_email,
-                "undo_url": tasks.portal_url("account_email_undo", undo_token),
+                "undo_url": portal_url("account_email_undo", undo_token),
                 "days": settings.EMAIL_CHANGE_UNDO_DAYS,
             },
         )

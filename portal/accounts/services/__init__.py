@@ -1,0 +1,1 @@
+"""Writes to accounts, one module per concern; each takes plain values and raises errors.AccountError."""
