@@ -9,9 +9,15 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 GENESIS = "0" * 64
 SALT_KEY = "_salt"
+
+
+def timestamp(moment: datetime) -> str:
+    """A server time as the chain and bundles write it: UTC, to the microsecond."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def canonical(data) -> bytes:

@@ -36,10 +36,9 @@ from portal import crypto
 from portal.accounts.models import User
 from portal.fields import open_file
 
-from . import incident, verify
+from . import chain, incident, verify
 from .incident import IncidentData
 from .models import Attachment, Entry, EntryVersion
-from .services import _timestamp
 
 # Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
 # originals), so the PDF stays small and the pictures of 99 attachments are never all in memory.
@@ -81,13 +80,13 @@ def bundle_write(*, member: User, start: date, end: date, entries: list[Entry], 
             for version in EntryVersion.objects.filter(member=member).order_by("sequence")
         ]
         records = [_entry_record(item) for item in exported]
-        last = links[-1] if links else {"sequence": 0, "hash": verify.chain.GENESIS, "entry": None}
+        last = links[-1] if links else {"sequence": 0, "hash": chain.GENESIS, "entry": None}
         signed = {
             "format": verify.FORMAT,
             "bundle": str(uuid.uuid4()),
             "member": str(member.pk),
             "range": {"start": start.isoformat(), "end": end.isoformat()},
-            "generated_at": _timestamp(generated_at),
+            "generated_at": chain.timestamp(generated_at),
             "chain_head": {"sequence": last["sequence"], "hash": last["hash"], "entry": last["entry"]},
             "entries_sha256": verify.entries_digest(records),
         }
@@ -108,7 +107,7 @@ def bundle_write(*, member: User, start: date, end: date, entries: list[Entry], 
             "entries": records,
             "chain": links,
         }
-        _write(archive, verify.DOCUMENT_NAME, [verify.chain.canonical(document)])
+        _write(archive, verify.DOCUMENT_NAME, [chain.canonical(document)])
 
 
 def bundle_build(*, member: User, start: date, end: date, target: IO[bytes]) -> list[Entry]:
@@ -134,7 +133,7 @@ def _link(version: EntryVersion, *, with_content: bool) -> dict:
         "number": version.number,
         "sequence": version.sequence,
         "kind": version.kind,
-        "recorded_at": _timestamp(version.recorded_at),
+        "recorded_at": chain.timestamp(version.recorded_at),
         "content_digest": version.content_digest,
         "attachments": sorted(version.attachment_hashes),
         "previous_hash": version.previous_hash,
@@ -154,7 +153,7 @@ def _entry_record(item: _Exported) -> dict:
     content = item.versions[-1].content
     return {
         "id": str(item.entry.id),
-        "recorded_at": _timestamp(item.entry.recorded_at),
+        "recorded_at": chain.timestamp(item.entry.recorded_at),
         "occurred_at": content["occurred_at"],
         "versions": [version.sequence for version in item.versions],
         "attachments": [

@@ -1,9 +1,6 @@
 """Exporting the diary as an evidence bundle: choose dates, wait, download within a day; and the
 public page of the key that signs bundles."""
 
-from datetime import timedelta
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import StreamingHttpResponse
@@ -14,21 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal import crypto
 from portal.fields import open_file
 
-from . import services
+from . import downloads, selectors
 from .errors import DiaryError
-from .models import Entry, ExportRequest, ExportStatus
+from .forms import ExportForm
+from .models import ExportStatus
 from .permissions import diary_member_required, export_for_download
-
-
-class ExportForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
-            raise forms.ValidationError("The 'To' date is before the 'From' date. Check the dates and try again.")
-        return cleaned
 
 
 @diary_member_required
@@ -38,7 +25,7 @@ def export(request):
         form = ExportForm(request.POST)
         if form.is_valid():
             try:
-                services.export_request(
+                downloads.export_request(
                     member=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
                 )
             except DiaryError as error:
@@ -47,11 +34,10 @@ def export(request):
                 messages.info(request, "Your download is being prepared. It stays here for 24 hours once it is ready.")
                 return redirect("diary:export")
     else:
-        first = Entry.objects.for_member(request.user).active().order_by("occurred_at").first()
-        today = timezone.localdate()
-        start = timezone.localdate(first.occurred_at) if first else today - timedelta(days=90)
-        form = ExportForm(initial={"start": start, "end": today})
-    exports = ExportRequest.objects.filter(member=request.user)[:10]
+        form = ExportForm(
+            initial={"start": selectors.export_default_start(member=request.user), "end": timezone.localdate()}
+        )
+    exports = selectors.exports_recent(member=request.user)
     waiting = any(e.status in (ExportStatus.PENDING, ExportStatus.RUNNING) for e in exports)
     return render(
         request,

@@ -322,3 +322,16 @@ class TimelineFilterForm(forms.Form):
     def stored(self) -> dict[str, str]:
         """The chosen filters as text, to keep between pages (and check again when loaded)."""
         return {name: str(value) for name, value in self.filters().items()}  # dates as 2024-03-10
+
+
+class ExportForm(forms.Form):
+    """The dates of a download: entries that happened from ``start`` to ``end``, inclusive."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            raise forms.ValidationError("The 'To' date is before the 'From' date. Check the dates and try again.")
+        return cleaned

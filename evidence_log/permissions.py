@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
-from .models import Attachment, Entry
+from .models import Attachment, Entry, ExportRequest
 
 
 def can_keep_diary(user) -> bool:
@@ -80,8 +80,6 @@ def attachment_for_viewing(user, attachment_id) -> Attachment:
 
 def export_for_download(user, export_id):
     """The member's own finished, unexpired bundle, or 404."""
-    from .models import ExportRequest
-
     export = ExportRequest.objects.filter(member=user, pk=export_id).first() if can_keep_diary(user) else None
     if export is None or not export.downloadable:
         raise Http404

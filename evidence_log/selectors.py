@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from portal.accounts.models import User
+
 from . import incident
 from .incident import IncidentData
-from .models import Attachment, Entry
+from .models import Attachment, Entry, ExportRequest
 
 
 @dataclass(frozen=True)
@@ -104,3 +106,16 @@ def entry_destroyed(*, member, entry_id) -> bool:
     """Whether the member destroyed this entry of theirs: a repeated "delete now" is then told
     so, rather than shown a page that does not exist."""
     return Entry.objects.for_member(member).filter(pk=entry_id, destroyed_at__isnull=False).exists()
+
+
+def export_default_start(*, member: User) -> datetime.date:
+    """The first day a new download offers: the day of the member's earliest entry, or 90 days ago."""
+    first = Entry.objects.for_member(member).active().order_by("occurred_at").first()
+    if first is None:
+        return timezone.localdate() - datetime.timedelta(days=90)
+    return timezone.localdate(first.occurred_at)
+
+
+def exports_recent(*, member: User, limit: int = 10) -> list[ExportRequest]:
+    """The member's latest downloads, newest first (ready, waiting, failed or removed)."""
+    return list(ExportRequest.objects.filter(member=member)[:limit])

@@ -1,11 +1,9 @@
-"""Background work for the diary: building evidence bundles."""
+"""The diary's background work, by the name queued work was given before downloads.py held it.
 
-from django.tasks import task
+Tasks already waiting in a queue name ``evidence_log.tasks.export_build``; this keeps them
+running. New work is queued as ``evidence_log.downloads.export_build``.
+"""
 
-from .services import export_make
+from .downloads import export_build
 
-
-@task
-def export_build(export_id: str) -> None:
-    """Build a requested bundle and keep it, encrypted, for a day."""
-    export_make(export_id=export_id)
+__all__ = ["export_build"]

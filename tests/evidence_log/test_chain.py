@@ -23,7 +23,7 @@ def as_dicts(member):
             "number": v.number,
             "sequence": v.sequence,
             "kind": v.kind,
-            "recorded_at": services._timestamp(v.recorded_at),
+            "recorded_at": chain.timestamp(v.recorded_at),
             "content_digest": v.content_digest,
             "attachments": list(v.attachment_hashes),
             "previous_hash": v.previous_hash,

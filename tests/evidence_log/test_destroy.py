@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from evidence_log import services
+from evidence_log import downloads, services
 from evidence_log.models import Attachment, Entry, ExportStatus
 from portal.accounts.models import AccountEvent
 from tests.evidence_log.conftest import IN_RANGE, png_bytes, record, upload
@@ -27,7 +27,7 @@ def made(member, django_capture_on_commit_callbacks):
     moved to recently deleted (the download stays: the entry can still be restored)."""
     entry = record(member, WORDS, 12, uploads=[upload("note.png", png_bytes(), "image/png")])
     with django_capture_on_commit_callbacks(execute=True):
-        export = services.export_request(member=member, start=IN_RANGE[0], end=IN_RANGE[1])
+        export = downloads.export_request(member=member, start=IN_RANGE[0], end=IN_RANGE[1])
     services.incident_delete(entry=entry)
     export.refresh_from_db()
     assert export.status == ExportStatus.READY

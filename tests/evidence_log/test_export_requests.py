@@ -17,9 +17,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from evidence_log.downloads import export_request, exports_destroy_holding
 from evidence_log.errors import DiaryError
 from evidence_log.models import ExportRequest, ExportStatus
-from evidence_log.services import export_request, exports_destroy_holding, incident_destroy
+from evidence_log.services import incident_destroy
 from evidence_log.verify import bundle_verify
 from portal.fields import encrypted_storage
 from tests.evidence_log.conftest import record, upload

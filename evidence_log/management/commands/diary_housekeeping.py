@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from evidence_log.services import exports_remove_expired, incidents_destroy_expired
+from evidence_log.downloads import exports_remove_expired
+from evidence_log.services import incidents_destroy_expired
 
 
 class Command(BaseCommand):
