@@ -140,6 +140,26 @@ def sign_in():
     return _sign_in
 
 
+def _confirm_it_is_you(page, user, password=PASSWORD, steps_ahead=1):
+    """On the "Confirm it is you" page: the password again and, with two-step sign-in on, the
+    app's next code (the current one was just used to sign in)."""
+    assert "/accounts/reauthenticate/" in page.url, page.url
+    form = page.locator("main form")
+    form.locator('[name="password"]').fill(password)
+    if form.locator('[name="code"]').count():
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        form.locator('[name="code"]').fill(f"{totp(device.bin_key, drift=steps_ahead):06d}")
+    with page.expect_navigation():
+        form.locator('button[type="submit"]').click()
+    assert "/accounts/reauthenticate/" not in page.url, f"not confirmed: {page.locator('main').inner_text()}"
+
+
+@pytest.fixture
+def confirm_it_is_you():
+    """``confirm_it_is_you(page, user)``: answer the reauthentication page as its owner would."""
+    return _confirm_it_is_you
+
+
 @pytest.fixture
 def signed_in_member(page, live_server):
     """A member (who has already seen 'before you start') signed in on `page`, on their home page."""

@@ -6,6 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from portal.accounts.services.email import email_change_request
 from tests.factories import PASSWORD, MemberFactory
 
 VIEWPORTS = {
@@ -27,9 +28,13 @@ PAGES = {
     "/notes/download/": "member",
     "/accounts/delete/": "reauthenticated member",
     "/accounts/sessions/": "member",
-    "/accounts/password/change/": "member",
+    "/accounts/password/change/": "reauthenticated member",
+    "/accounts/email/": "reauthenticated member",
     "/accounts/two-step/": "member",
-    "/accounts/two-step/app/": "member",
+    "/accounts/two-step/app/": "reauthenticated member",
+    "/notes/deleted/": "member",
+    "/notes/deleted/empty/": "reauthenticated member",
+    "/signing-key/": None,
 }
 
 
@@ -119,3 +124,29 @@ def test_new_password_rules_are_announced_with_the_field(page, live_server):
     expect(page.locator('[name="password1"]')).to_have_accessible_description(
         re.compile("at least 10 characters"), timeout=1_000
     )
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+def test_the_email_change_links_pages_have_no_axe_violations(new_context, live_server, mailoutbox, viewport):
+    """The pages the two email links open: confirm the new address, undo from the old one, and a used link."""
+    member = MemberFactory()
+    email_change_request(user=member, new_email="new.address@example.net")
+    confirm_path = re.search(r"(/accounts/email/confirm/\S+/)", mailoutbox[-1].body).group(1)
+    page = new_context(viewport=viewport).new_page()
+
+    page.goto(confirm_path)
+    assert_no_violations_here = Axe().run(page).response["violations"]
+    assert assert_no_violations_here == [], f"{confirm_path}: {[v['id'] for v in assert_no_violations_here]}"
+    with page.expect_navigation():
+        page.locator('main button[type="submit"]').click()
+    undo_path = re.search(r"(/accounts/email/undo/\S+/)", mailoutbox[-1].body).group(1)
+    for path in (undo_path, confirm_path):  # the second is used up by now: the "does not work" page
+        page.goto(path)
+        violations = Axe().run(page).response["violations"]
+        assert violations == [], f"{path}: {[v['id'] for v in violations]}"
+    page.goto(undo_path)
+    with page.expect_navigation():
+        page.locator('main button[type="submit"]').click()
+    expect(page.get_by_role("heading", name="Your address is back")).to_be_visible()
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], f"after undoing: {[v['id'] for v in violations]}"

@@ -29,7 +29,9 @@ def localhost_url(live_server, settings):
     return url
 
 
-def test_a_member_adds_a_passkey_and_signs_in_with_it_by_keyboard(new_context, sign_in, localhost_url):
+def test_a_member_adds_a_passkey_and_signs_in_with_it_by_keyboard(
+    new_context, sign_in, confirm_it_is_you, localhost_url
+):
     member = MemberFactory(authenticator=True)
     two_step.backup_codes_make(user=member)
     context = new_context(viewport=PHONE, base_url=localhost_url)
@@ -54,9 +56,13 @@ def test_a_member_adds_a_passkey_and_signs_in_with_it_by_keyboard(new_context, s
     )
     sign_in(page, member)
 
-    # Adding one, from the settings page.
+    # Adding one, from the settings page, once the member has confirmed it is them.
     page.goto("/accounts/two-step/")
     expect(page.get_by_text("You have no passkeys.")).to_be_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Add a passkey").click()
+    confirm_it_is_you(page, member)
+    assert page.url == f"{localhost_url}/accounts/two-step/passkeys/add/"
     add = page.get_by_role("button", name="Add a passkey")
     expect(add).to_be_visible()
     assert_accessible(page)
@@ -68,7 +74,7 @@ def test_a_member_adds_a_passkey_and_signs_in_with_it_by_keyboard(new_context, s
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator["authenticatorId"]})
     assert [c["rpId"] for c in stored["credentials"]] == ["localhost"]
     assert all(member.email not in str(c) for c in stored["credentials"]), "no email address on the phone"
-    page.reload()
+    page.goto("/accounts/two-step/")
     expect(page.get_by_text("not used yet")).to_be_visible()
     assert_accessible(page)
     assert_fits(page)

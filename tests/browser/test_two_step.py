@@ -18,14 +18,19 @@ def code_for(setup_key: str, steps_ahead: int = 0) -> str:
     return f"{totp(key, drift=steps_ahead):06d}"
 
 
-def test_a_member_turns_on_two_step_by_keyboard_on_a_small_phone(new_context, sign_in, live_server):
+def test_a_member_turns_on_two_step_by_keyboard_on_a_small_phone(new_context, sign_in, confirm_it_is_you, live_server):
     page = new_context(viewport=PHONE).new_page()
     member = MemberFactory()
     sign_in(page, member)
 
     page.goto("/accounts/two-step/")
     assert_accessible(page)
-    page.get_by_role("link", name="Turn on two-step sign-in").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Turn on two-step sign-in").click()
+    # Turning it on is a change of control: the password first.
+    assert_accessible(page)
+    assert_fits(page)
+    confirm_it_is_you(page, member)
 
     # Step 1: the QR code, drawn by the portal, and the same secret as text.
     expect(page.get_by_text("Step 1 of 2")).to_be_visible()
@@ -67,8 +72,16 @@ def test_a_member_turns_on_two_step_by_keyboard_on_a_small_phone(new_context, si
     assert page.url == f"{live_server.url}/home/"
 
 
-@pytest.mark.parametrize("path", ["/accounts/two-step/offer/", "/accounts/two-step/phone/", "/accounts/two-step/off/"])
-def test_the_other_two_step_pages_have_no_axe_violations(new_context, sign_in, live_server, path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/two-step/offer/",
+        "/accounts/two-step/phone/",
+        "/accounts/two-step/off/",
+        "/accounts/two-step/backup-codes/",
+    ],
+)
+def test_the_other_two_step_pages_have_no_axe_violations(new_context, sign_in, confirm_it_is_you, live_server, path):
     from portal.accounts.services.two_step import backup_codes_make
 
     # The offer is for members without two-step sign-in; the other pages are for those with it.
@@ -79,6 +92,9 @@ def test_the_other_two_step_pages_have_no_axe_violations(new_context, sign_in, l
     sign_in(page, member)
 
     page.goto(path)
+    if path != "/accounts/two-step/offer/":
+        assert_accessible(page)  # the reauthentication page, with its code box
+        confirm_it_is_you(page, member)
 
     assert page.url == f"{live_server.url}{path}"
     assert_accessible(page)
