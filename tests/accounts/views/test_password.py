@@ -22,7 +22,7 @@ def phone_and_laptop(member, sign_in):
     phone, laptop = PortalClient(HTTP_USER_AGENT=FIREFOX_ANDROID), PortalClient(HTTP_USER_AGENT=CHROME_WINDOWS)
     for client in (phone, laptop):
         assert sign_in(client, member.email)["Location"] == "/home/"
-    phone.confirm_identity()  # tests/accounts/test_reauth.py shows the page asks first
+    phone.confirm_identity()  # tests/accounts/test_session_state.py shows the page asks first
     return phone, laptop
 
 
