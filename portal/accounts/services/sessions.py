@@ -72,7 +72,7 @@ def session_record(*, user: User, session_key: str, user_agent: str) -> SignedIn
                 "last_active_at": now,
             },
         )
-        event = AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.SIGNED_IN, created_at=now)
+        event = event_record(user=user, kind=AccountEvent.Kind.SIGNED_IN, created_at=now)
     _notice_enqueue(signed_in=signed_in, event=event)
     sessions_forget_ended(user=user)
     return signed_in
@@ -144,7 +144,7 @@ def sessions_end_others(*, user: User, keep_session_key: str | None) -> int:
     """
     others = SignedInSession.objects.filter(user=user).exclude(session_key=keep_session_key)
     ended = _sessions_end(list(others.values_list("session_key", flat=True)))
-    AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.OTHER_SESSIONS_ENDED)
+    event_record(user=user, kind=AccountEvent.Kind.OTHER_SESSIONS_ENDED)
     return ended
 
 

@@ -63,7 +63,7 @@ def code_check(*, user: User, code: str, kinds: tuple[type[Device], ...] | None 
             if over >= 0:
                 pause = min(settings.TWO_STEP_LOCK_SECONDS * 2**over, settings.TWO_STEP_LOCK_MAX_SECONDS)
                 attempts.locked_until = now + timedelta(seconds=pause)
-                AccountEvent.objects.create(user=user, kind=AccountEvent.Kind.CODES_LOCKED)
+                event_record(user=user, kind=AccountEvent.Kind.CODES_LOCKED)
         attempts.save(update_fields=["failures", "locked_until"])
     return device
 
@@ -265,7 +265,7 @@ def phone_code_send(*, device: PhoneDevice) -> None:
     hour_ago = timezone.now() - timedelta(hours=1)
     with transaction.atomic():
         # Locking the account row makes concurrent requests count one after another.
-        User.objects.select_for_update().filter(pk=device.user_id).first()
+        user = User.objects.select_for_update().get(pk=device.user_id)
         sent = AccountEvent.objects.filter(
             user_id=device.user_id, kind=AccountEvent.Kind.CODE_SENT, created_at__gte=hour_ago
         ).count()
@@ -274,5 +274,5 @@ def phone_code_send(*, device: PhoneDevice) -> None:
         device.generate_token(valid_secs=settings.SMS_CODE_VALID_SECONDS, commit=False)
         device.delivery_failed_at = None
         device.save(update_fields=["token", "valid_until", "delivery_failed_at"])
-        AccountEvent.objects.create(user_id=device.user_id, kind=AccountEvent.Kind.CODE_SENT)
+        event_record(user=user, kind=AccountEvent.Kind.CODE_SENT)
         phone_code_deliver.enqueue(str(device.pk))
