@@ -70,7 +70,7 @@ def parse_master_keys(spec: str) -> list[MasterKey]:
         for entry in line.split(",")
         if entry.strip() and not entry.strip().startswith("#")
     ]
-    keys = []
+    keys: list[MasterKey] = []
     for number, entry in enumerate(entries, start=1):
         key_id, sep, encoded = entry.partition(":")
         key_id = key_id.strip()
@@ -91,8 +91,8 @@ def parse_master_keys(spec: str) -> list[MasterKey]:
             )
         keys.append(MasterKey(id=key_id, key=key))
     numbers_by_id: dict[str, list[int]] = {}
-    for number, key in enumerate(keys, start=1):
-        numbers_by_id.setdefault(key.id, []).append(number)
+    for number, master_key in enumerate(keys, start=1):
+        numbers_by_id.setdefault(master_key.id, []).append(number)
     for key_id, numbers in numbers_by_id.items():
         if len(numbers) > 1:
             raise KeyConfigurationError(

@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.core import checks
 from django.core.files import File
@@ -58,7 +58,13 @@ class _OpenOnAccess:
         instance.__dict__[self.field.attname] = value
 
 
-class EncryptedFieldMixin:
+if TYPE_CHECKING:
+    _FieldBase = models.Field
+else:
+    _FieldBase = object  # the mixin sits before a concrete Field in each encrypted field's bases
+
+
+class EncryptedFieldMixin(_FieldBase):
     """AES-256-GCM under the owner's data key; bound to owner, model, field and row.
 
     Not searchable, filterable or orderable in SQL: the database holds only ciphertext.
@@ -75,8 +81,8 @@ class EncryptedFieldMixin:
         kwargs["owner_field"] = self.owner_field
         return name, path, args, kwargs
 
-    def contribute_to_class(self, cls, name, **kwargs):
-        super().contribute_to_class(cls, name, **kwargs)
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, self.attname, _OpenOnAccess(self))
 
     def check(self, **kwargs):
@@ -126,6 +132,12 @@ class EncryptedFieldMixin:
         raise TypeError(
             f"{self.model.__name__}.{self.name} is encrypted and cannot be used in a database query (__{lookup_name})."
         )
+
+    def to_plaintext(self, value) -> str:
+        raise NotImplementedError
+
+    def from_plaintext(self, plaintext: str):
+        raise NotImplementedError
 
     def open(self, instance, sealed: Sealed):
         plaintext = crypto.decrypt_value(sealed, owner_id=self.owner_id(instance), aad=value_aad_for(instance, self))
@@ -246,11 +258,11 @@ def encrypted_models() -> list[tuple[type[models.Model], list[models.Field]]]:
     """
     from django.apps import apps
 
-    found = []
+    found: list[tuple[type[models.Model], list[models.Field]]] = []
     for model in apps.get_models():
         if model._meta.proxy:
             continue
-        fields = [
+        fields: list[models.Field] = [
             f for f in model._meta.local_concrete_fields if isinstance(f, EncryptedFieldMixin | EncryptedFileField)
         ]
         if fields:

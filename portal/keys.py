@@ -103,7 +103,8 @@ def member_key_rotate(*, owner_id) -> int:
     Runs in a key scope of its own, so a rolled-back key is never remembered as current;
     callers should not go on using an outer scope's keys for this owner afterwards.
     """
-    written, replaced = [], []
+    written: list[str] = []
+    replaced: list[str] = []
     try:
         with crypto.key_scope(), transaction.atomic():
             old_keys = list(DataKey.objects.select_for_update().filter(owner_id=owner_id).values_list("id", flat=True))
@@ -114,12 +115,17 @@ def member_key_rotate(*, owner_id) -> int:
                     _reencrypt_row(row, fields, written, replaced)
                     rows += 1
             DataKey.objects.filter(id__in=old_keys).delete()
-            transaction.on_commit(lambda: [delete_file(name) for name in replaced])
+            transaction.on_commit(lambda: _files_delete(replaced))
     except BaseException:
         for name in written:
             delete_file(name)
         raise
     return rows
+
+
+def _files_delete(names: list[str]) -> None:
+    for name in names:
+        delete_file(name)
 
 
 def _reencrypt_row(row, fields, written: list[str], replaced: list[str]) -> None:
@@ -177,7 +183,7 @@ def crypto_audit(*, progress: Progress = _quiet) -> AuditReport:
                 crypto.unwrap_data_key(data_key)
             except crypto.CryptoError as error:
                 report.failures.append(f"data key {data_key.id}: {error}")
-        referenced = set()
+        referenced: set[str] = set()
         for model, fields in encrypted_models():
             progress(f"checking {model._meta.label}")
             for row in model._base_manager.order_by("pk").iterator():

@@ -24,7 +24,7 @@ PRODUCTION = PORTAL_ENV == "production"
 
 # Production secrets: all are listed in one message so an operator fixes them in one go.
 # Each entry is satisfied by any one of its variables.
-REQUIRED_IN_PRODUCTION = (
+REQUIRED_IN_PRODUCTION: tuple[tuple[str, ...], ...] = (
     ("SECRET_KEY",),
     ("DATABASE_URL",),
     ("ALLOWED_HOSTS",),
