@@ -10,6 +10,10 @@ class InvalidIncident(DiaryError):
     """An account of an incident the diary cannot keep (nothing said, an unknown kind of behaviour)."""
 
 
+class AttachmentRefused(DiaryError):
+    """A file the diary cannot keep (its kind, its size, a damaged or oversized picture)."""
+
+
 class EntryNotChangeable(DiaryError):
     """The entry is not in a state that allows this: changing or deleting an entry already in
     "recently deleted", restoring one that is back in the diary. Usually a double submit, or

@@ -4,99 +4,23 @@ Attachments are checked by what they contain, never by their name or the browser
 """
 
 import datetime
-import struct
-import warnings
-import zlib
 
-import filetype
 from django import forms
 from django.conf import settings
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+
+from portal import uploads
 
 from . import incident
 from .incident import Behaviour, IncidentData
 
-# Kinds of file a member may attach, as recognised from their first bytes.
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-AUDIO_TYPES = {"audio/mpeg", "audio/mp4", "audio/x-wav", "audio/ogg", "audio/aac", "audio/amr", "audio/x-flac"}
-VIDEO_TYPES = {"video/mp4", "video/quicktime", "video/webm", "video/3gpp", "video/x-m4v"}
-DOCUMENT_TYPES = {"application/pdf"}
-ALLOWED_TYPES = IMAGE_TYPES | AUDIO_TYPES | VIDEO_TYPES | DOCUMENT_TYPES
-# Pillow's own default: a 24-bit image this size is about 256 MB when decoded. Larger
-# "images" are almost always built to exhaust memory (a decompression bomb).
-MAX_IMAGE_PIXELS = 89_478_485
-# filetype needs at most this many leading bytes to recognise a file.
-SNIFF_BYTES = 8192
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
-
-
-def _check_image(upload, name: str) -> None:
-    """Refuse images Pillow cannot read, and images too large to open safely."""
-    problem = (
-        f"“{name}” could not be opened as a picture. It may be damaged. "
-        "Try taking a screenshot of it instead, or attach a different copy."
-    )
-    upload.seek(0)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise Image.DecompressionBombError(f"{width}x{height}")
-                image.verify()
-            # verify() checks the file's structure (a PNG's checksums) but not its picture: a
-            # broken compressed stream passes it, then fails when drawn. So decode it in full too
-            # (verify() leaves the image unusable: it is opened again).
-            upload.seek(0)
-            with Image.open(upload) as image:
-                image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise forms.ValidationError(
-            f"“{name}” is a picture too large to open safely, so it was not saved. "
-            "Try a screenshot of it, or a smaller copy.",
-            code="image_too_large",
-        ) from error
-    # Pillow reports a damaged file in many ways (zlib's and struct's errors among them).
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as error:
-        raise forms.ValidationError(problem, code="image_damaged") from error
-    finally:
-        upload.seek(0)
-
 
 def validate_attachment(upload) -> None:
-    """Check one uploaded file; on success its content type is the one recognised."""
-    name = upload.name or "This file"
-    if not upload.size:
-        raise forms.ValidationError(
-            f"“{name}” is empty (0 bytes), so it was not saved. Please choose the file again.", code="empty"
-        )
-    limit = settings.DIARY_MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(
-            f"“{name}” is {_megabytes(upload.size)}, larger than the {_megabytes(limit)} limit for one file, "
-            "so it was not saved. Try a shorter recording or a smaller copy.",
-            code="too_large",
-        )
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        raise forms.ValidationError(
-            f"“{name}” is not a kind of file the diary can keep, so it was not saved. "
-            "You can attach photos and screenshots (JPEG, PNG, GIF, WebP), sound recordings, "
-            "videos and PDF documents.",
-            code="file_type",
-        )
-    if kind.mime in IMAGE_TYPES:
-        _check_image(upload, name)
-    # What the file is, not what the browser said it is.
-    upload.content_type = kind.mime
+    """Check one uploaded file for the diary (see portal.uploads), as a form error."""
+    try:
+        uploads.upload_check(upload, max_bytes=settings.DIARY_MAX_UPLOAD_BYTES)
+    except uploads.UploadRefused as refused:
+        raise forms.ValidationError(refused.message, code=refused.code) from refused
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -106,23 +30,23 @@ class MultipleFileInput(forms.ClearableFileInput):
 class AttachmentsField(forms.FileField):
     """Several files at once; each is checked on its own and every problem is reported."""
 
-    widget = MultipleFileInput(attrs={"accept": "image/*,audio/*,video/*,application/pdf"})
+    widget = MultipleFileInput(attrs={"accept": uploads.ACCEPT})
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        uploads = [upload for upload in (data or []) if upload]
+        files = [upload for upload in (data or []) if upload]
         errors = []
-        for upload in uploads:
+        for upload in files:
             try:
                 validate_attachment(upload)
             except forms.ValidationError as error:
                 errors.append(error)
         if errors:
             raise forms.ValidationError(errors)
-        return uploads
+        return files
 
 
 class DateInput(forms.DateInput):

@@ -1,18 +1,21 @@
 """Writes to the diary. Every change appends a version to the member's hash chain."""
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import AccountEvent, User
 from portal.accounts.services.events import event_record
 from portal.fields import delete_file, store_file
+from portal.uploads import Upload, UploadRefused, upload_check
 
 from . import chain
 from .downloads import export_request, exports_destroy_holding  # noqa: F401  (export_request: callers still import it from here)
-from .errors import EntryGone, EntryNotChangeable
+from .errors import AttachmentRefused, EntryGone, EntryNotChangeable
 from .guards import chain_lock, files_removed_on_failure
 from .incident import Behaviour, IncidentData  # noqa: F401  (Behaviour: callers still import it from here)
 from .models import Attachment, Entry, EntryVersion, VersionKind
@@ -73,11 +76,22 @@ def _refuse_unless_active(entry: Entry, message: str) -> None:
         raise EntryNotChangeable(message)
 
 
-def incident_record(*, member: User, data: IncidentData, uploads: list = ()) -> EntryVersion:
+def _uploads_check(uploads: Sequence[Upload]) -> None:
+    """Refuse the lot if any file cannot be kept (checked here whatever the caller checked)."""
+    for upload in uploads:
+        try:
+            upload_check(upload, max_bytes=settings.DIARY_MAX_UPLOAD_BYTES)
+        except UploadRefused as refused:
+            raise AttachmentRefused(refused.message) from refused
+
+
+def incident_record(*, member: User, data: IncidentData, uploads: Sequence[Upload] = ()) -> EntryVersion:
     """Record a new incident, with its attachments, as the first version of a new entry.
 
-    ``uploads`` are validated Django uploaded files (see forms.AttachmentsField).
+    ``uploads`` are Django uploaded files; each is checked (portal.uploads) before anything is
+    kept, and ``AttachmentRefused`` names the first that cannot be.
     """
+    _uploads_check(uploads)
     with files_removed_on_failure() as stored, transaction.atomic():
         chain_lock(member)
         entry = Entry.objects.create(member=member, occurred_at=data.occurred_at, behaviours=sorted(data.behaviours))
@@ -86,8 +100,9 @@ def incident_record(*, member: User, data: IncidentData, uploads: list = ()) -> 
         return _append_version(entry=entry, kind=VersionKind.CREATED, content=data.as_content())
 
 
-def incident_edit(*, entry: Entry, data: IncidentData, uploads: list = ()) -> EntryVersion:
+def incident_edit(*, entry: Entry, data: IncidentData, uploads: Sequence[Upload] = ()) -> EntryVersion:
     """Record a changed account of an incident, and any added files, as a new version."""
+    _uploads_check(uploads)
     with files_removed_on_failure() as stored, transaction.atomic():
         chain_lock(entry.member)
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
@@ -100,7 +115,7 @@ def incident_edit(*, entry: Entry, data: IncidentData, uploads: list = ()) -> En
         return _append_version(entry=entry, kind=VersionKind.EDITED, content=data.as_content())
 
 
-def _attachment_store(*, entry: Entry, upload) -> Attachment:
+def _attachment_store(*, entry: Entry, upload: Upload) -> Attachment:
     """Keep an uploaded file byte for byte, encrypted; its SHA-256 enters the chain."""
     attachment = Attachment(
         member_id=entry.member_id,

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from evidence_log import export
+from evidence_log import export, services
 from evidence_log.services import IncidentData, incident_record
 from portal import crypto
 
@@ -24,6 +24,14 @@ IN_RANGE = (date(2025, 3, 1), date(2025, 3, 31))
 @pytest.fixture(autouse=True)
 def _signing_key(settings):
     settings.PORTAL_SIGNING_KEY = TEST_SIGNING_KEY
+
+
+@pytest.fixture
+def files_from_before_the_checks(monkeypatch):
+    """Record files as the diary kept them before uploads were checked by their content (a text
+    note, a picture that cannot be decoded): such files are in members' diaries, and the
+    history, downloads and checks of a bundle must still cope with them."""
+    monkeypatch.setattr(services, "_uploads_check", lambda uploads: None)
 
 
 @pytest.fixture

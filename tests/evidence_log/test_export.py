@@ -16,7 +16,7 @@ from portal import crypto
 from tests.evidence_log.conftest import broken_png, png_bytes, read_document, record, upload
 from tests.evidence_log.pdf_text import page_count, pdf_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_from_before_the_checks")]
 
 
 def _read(path, name) -> bytes:

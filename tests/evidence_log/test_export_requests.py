@@ -183,6 +183,7 @@ def _existing_temporary_files() -> set[str]:
     return {os.path.join(folder, name) for folder, _dirs, names in os.walk(tempfile.gettempdir()) for name in names}
 
 
+@pytest.mark.usefixtures("files_from_before_the_checks")
 def test_no_unencrypted_copy_is_left_in_the_temporary_folder_after_a_failed_and_a_good_download(
     client, member, request_export
 ):

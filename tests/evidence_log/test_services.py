@@ -9,11 +9,12 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from evidence_log import services
-from evidence_log.errors import DiaryError, EntryGone, EntryNotChangeable, InvalidIncident
+from evidence_log.errors import AttachmentRefused, DiaryError, EntryGone, EntryNotChangeable, InvalidIncident
 from evidence_log.models import Attachment, Entry, EntryVersion, VersionKind
 from portal.accounts.models import AccountEvent
 from portal.fields import encrypted_storage, open_file
 from tests.factories import MemberFactory
+from tests.files import png_bomb
 
 
 def incident(text="He was parked outside the house again", **fields):
@@ -110,6 +111,7 @@ def test_delete_and_restore_are_recorded_in_the_chain(member):
     assert kinds == [VersionKind.CREATED, VersionKind.DELETED, VersionKind.RESTORED]
 
 
+@pytest.mark.usefixtures("files_from_before_the_checks")
 def test_destroying_leaves_a_tombstone_and_no_content_or_files(member):
     version = services.incident_record(member=member, data=incident(), uploads=[photo()])
     entry = version.entry
@@ -138,6 +140,7 @@ def test_entries_deleted_over_30_days_ago_are_destroyed(member):
     assert Entry.objects.get(pk=recent.pk).destroyed_at is None
 
 
+@pytest.mark.usefixtures("files_from_before_the_checks")
 def test_attachments_are_kept_byte_for_byte_and_hashed(member):
     body = b"\xff\xd8\xff\xe1EXIF GPS 51.5N 0.1W" + bytes(range(256)) * 40
     version = services.incident_record(member=member, data=incident(), uploads=[photo(body=body)])
@@ -150,6 +153,7 @@ def test_attachments_are_kept_byte_for_byte_and_hashed(member):
     assert attachment.original_name == "photo.jpg"
 
 
+@pytest.mark.usefixtures("files_from_before_the_checks")
 def test_a_failure_part_way_leaves_nothing_behind(member):
     """A fault after one file was stored (the second upload is unreadable) keeps no rows or files."""
     unreadable = photo("second.jpg")
@@ -192,6 +196,7 @@ def test_refusals_are_the_diarys_own_errors_never_built_in_ones(member):
     assert kinds == [VersionKind.CREATED, VersionKind.DELETED, VersionKind.RESTORED]
 
 
+@pytest.mark.usefixtures("files_from_before_the_checks")
 def test_nothing_can_be_done_to_a_destroyed_entry(member):
     entry = services.incident_record(member=member, data=incident(), uploads=[photo()]).entry
     services.incident_destroy(entry=entry)
@@ -211,6 +216,7 @@ def test_nothing_can_be_done_to_a_destroyed_entry(member):
     assert stored_names() == set()
 
 
+@pytest.mark.usefixtures("files_from_before_the_checks")
 def test_a_restore_that_gets_there_first_wins_over_destroying(member):
     """The member restores an entry while a "delete now" (or the 30-day clean-up) read as it was."""
     entry = services.incident_record(member=member, data=incident("Keep me"), uploads=[photo()]).entry
@@ -242,3 +248,24 @@ def test_the_30_day_clean_up_skips_an_entry_deleted_again_since(member):
         services.incident_destroy(entry=entry, deleted_before=cutoff)
 
     assert Entry.objects.get(pk=entry.pk).destroyed_at is None
+
+
+def test_a_service_checks_files_itself_whatever_its_caller_did(member, settings):
+    disguised = SimpleUploadedFile("holiday.jpg", b"MZ\x90\x00" + b"\x00" * 200, content_type="image/jpeg")
+
+    with pytest.raises(AttachmentRefused, match="“holiday.jpg” is not a kind of file the diary can keep"):
+        services.incident_record(member=member, data=incident(), uploads=[disguised])
+
+    assert not Entry.objects.exists()
+    assert not Attachment.objects.exists()
+
+
+def test_a_file_refused_while_editing_changes_nothing(member):
+    entry = services.incident_record(member=member, data=incident()).entry
+    bomb = SimpleUploadedFile("map.png", png_bomb(), content_type="image/png")
+
+    with pytest.raises(AttachmentRefused, match="too large to open safely"):
+        services.incident_edit(entry=entry, data=incident("Changed"), uploads=[bomb])
+
+    assert entry.versions.count() == 1
+    assert not Attachment.objects.exists()

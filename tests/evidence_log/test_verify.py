@@ -20,7 +20,7 @@ from evidence_log.services import IncidentData, incident_destroy, incident_edit
 from portal import crypto
 from tests.evidence_log.conftest import TEST_SIGNING_KEY, read_document, record, rewrite, upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_from_before_the_checks")]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 STANDALONE = BASE_DIR / "docs" / "verify_bundle_standalone.py"

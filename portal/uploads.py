@@ -1,0 +1,122 @@
+"""Checking an uploaded file before anything keeps it: by what it contains, never by its name or
+the browser's word. Shared by every app that keeps members' files.
+
+Services call ``upload_check`` themselves (they do not trust their callers); forms call it too,
+to report every problem with every file at once.
+"""
+
+import struct
+import warnings
+import zlib
+from typing import Protocol
+
+import filetype
+from PIL import Image, UnidentifiedImageError
+
+# Kinds of file a member may attach, as recognised from their first bytes.
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+AUDIO_TYPES = frozenset(
+    {"audio/mpeg", "audio/mp4", "audio/x-wav", "audio/ogg", "audio/aac", "audio/amr", "audio/x-flac"}
+)
+VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm", "video/3gpp", "video/x-m4v"})
+DOCUMENT_TYPES = frozenset({"application/pdf"})
+ALLOWED_TYPES = IMAGE_TYPES | AUDIO_TYPES | VIDEO_TYPES | DOCUMENT_TYPES
+# What a file picker offers for these (a convenience only: the check is by content).
+ACCEPT = "image/*,audio/*,video/*,application/pdf"
+# Pillow's own default: a 24-bit image this size is about 256 MB when decoded. Larger
+# "images" are almost always built to exhaust memory (a decompression bomb).
+MAX_IMAGE_PIXELS = 89_478_485
+# filetype needs at most this many leading bytes to recognise a file.
+SNIFF_BYTES = 8192
+
+
+class Upload(Protocol):
+    """What is needed of an uploaded file (Django's UploadedFile has it)."""
+
+    name: str | None
+    size: int | None
+    content_type: str
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
+class UploadRefused(Exception):
+    """A file that cannot be kept; the message says which file, why, and what to do instead."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def _check_image(upload: Upload, name: str) -> None:
+    """Refuse images Pillow cannot read, and images too large to open safely."""
+    problem = (
+        f"“{name}” could not be opened as a picture. It may be damaged. "
+        "Try taking a screenshot of it instead, or attach a different copy."
+    )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:  # type: ignore[arg-type]
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise Image.DecompressionBombError(f"{width}x{height}")
+                image.verify()
+            # verify() checks the file's structure (a PNG's checksums) but not its picture: a
+            # broken compressed stream passes it, then fails when drawn. So decode it in full too
+            # (verify() leaves the image unusable: it is opened again).
+            upload.seek(0)
+            with Image.open(upload) as image:  # type: ignore[arg-type]
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise UploadRefused(
+            f"“{name}” is a picture too large to open safely, so it was not saved. "
+            "Try a screenshot of it, or a smaller copy.",
+            code="image_too_large",
+        ) from error
+    # Pillow reports a damaged file in many ways (zlib's and struct's errors among them).
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as error:
+        raise UploadRefused(problem, code="image_damaged") from error
+    finally:
+        upload.seek(0)
+
+
+def upload_check(upload: Upload, *, max_bytes: int, kept_by: str = "the diary") -> None:
+    """Check one uploaded file, or raise ``UploadRefused``.
+
+    On success the file's ``content_type`` is the one recognised from its bytes. ``kept_by``
+    names, in the message, what refuses a kind of file it cannot keep.
+    """
+    name = upload.name or "This file"
+    if not upload.size:
+        raise UploadRefused(
+            f"“{name}” is empty (0 bytes), so it was not saved. Please choose the file again.", code="empty"
+        )
+    if upload.size > max_bytes:
+        raise UploadRefused(
+            f"“{name}” is {_megabytes(upload.size)}, larger than the {_megabytes(max_bytes)} limit for one file, "
+            "so it was not saved. Try a shorter recording or a smaller copy.",
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        raise UploadRefused(
+            f"“{name}” is not a kind of file {kept_by} can keep, so it was not saved. "
+            "You can attach photos and screenshots (JPEG, PNG, GIF, WebP), sound recordings, "
+            "videos and PDF documents.",
+            code="file_type",
+        )
+    if kind.mime in IMAGE_TYPES:
+        _check_image(upload, name)
+    # What the file is, not what the browser said it is.
+    upload.content_type = kind.mime
