@@ -6,16 +6,18 @@ the member's own entries.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from uuid import UUID
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from portal.accounts.models import User
 
 from . import incident
 from .incident import IncidentData
-from .models import Attachment, Entry, ExportRequest
+from .models import Attachment, Entry, EntryVersion, ExportRequest
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class TimelineItem:
     data: IncidentData
 
     @property
-    def attachments(self):
+    def attachments(self) -> QuerySet[Attachment]:
         return self.entry.attachments.all()
 
 
@@ -37,7 +39,9 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def entries_for_timeline(*, member, date_from=None, date_to=None):
+def entries_for_timeline(
+    *, member: User, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> QuerySet[Entry]:
     """The member's active entries, newest first, narrowed by the SQL-side filters."""
     entries = Entry.objects.for_member(member).active().select_related("current_version")
     if date_from:
@@ -51,7 +55,14 @@ def _matches(data: IncidentData, needle: str) -> bool:
     return any(needle in (getattr(data, name) or "").casefold() for name in incident.searched_fields())
 
 
-def timeline(*, member, q: str = "", date_from=None, date_to=None, behaviour: str = ""):
+def timeline(
+    *,
+    member: User,
+    q: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    behaviour: str = "",
+) -> QuerySet[Entry] | list[Entry]:
     """A list-like of the member's entries to page through.
 
     Without search or behaviour filter it is a queryset (the database pages it); with them,
@@ -72,7 +83,7 @@ def timeline(*, member, q: str = "", date_from=None, date_to=None, behaviour: st
     return found
 
 
-def timeline_page_items(entries) -> list[TimelineItem]:
+def timeline_page_items(entries: Iterable[Entry]) -> list[TimelineItem]:
     """Decrypt one page's entries, with their attachments fetched in one query."""
     entries = list(entries)
     prefetch_related_objects(entries, _attachments_prefetch())
@@ -81,28 +92,28 @@ def timeline_page_items(entries) -> list[TimelineItem]:
     ]
 
 
-def recently_deleted(*, member) -> list[TimelineItem]:
+def recently_deleted(*, member: User) -> list[TimelineItem]:
     entries = (
         Entry.objects.for_member(member).recently_deleted().select_related("current_version").order_by("-deleted_at")
     )
     return timeline_page_items(entries)
 
 
-def recently_deleted_count(*, member) -> int:
+def recently_deleted_count(*, member: User) -> int:
     return Entry.objects.for_member(member).recently_deleted().count()
 
 
-def entry_attachments(entry: Entry):
+def entry_attachments(entry: Entry) -> QuerySet[Attachment]:
     return entry.attachments.all()
 
 
-def entry_versions(entry: Entry):
+def entry_versions(entry: Entry) -> QuerySet[EntryVersion]:
     """Every version of the entry, oldest first, with its content still sealed (the history
     page shows server times and kinds, not content)."""
     return entry.versions.defer("content").order_by("number")
 
 
-def entry_destroyed(*, member, entry_id) -> bool:
+def entry_destroyed(*, member: User, entry_id: UUID | str) -> bool:
     """Whether the member destroyed this entry of theirs: a repeated "delete now" is then told
     so, rather than shown a page that does not exist."""
     return Entry.objects.for_member(member).filter(pk=entry_id, destroyed_at__isnull=False).exists()
