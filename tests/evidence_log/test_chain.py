@@ -8,30 +8,13 @@ from django.utils import timezone
 
 from evidence_log import chain, services
 from evidence_log.models import EntryVersion
+from tests.evidence_log import helpers
+from tests.evidence_log.helpers import as_dicts
 
 
 def record(member, text):
-    data = services.IncidentData(what_happened=text, occurred_at=timezone.now() - timedelta(days=1))
-    return services.incident_record(member=member, data=data)
-
-
-def as_dicts(member):
-    """The member's chain as the verifier sees it (the same shape the export uses)."""
-    return [
-        {
-            "entry": str(v.entry_id),
-            "number": v.number,
-            "sequence": v.sequence,
-            "kind": v.kind,
-            "recorded_at": chain.timestamp(v.recorded_at),
-            "content_digest": v.content_digest,
-            "attachments": list(v.attachment_hashes),
-            "previous_hash": v.previous_hash,
-            "hash": v.hash,
-            "content": v.content,
-        }
-        for v in EntryVersion.objects.filter(member=member).order_by("sequence")
-    ]
+    """The entry's first version, recorded a day after it happened."""
+    return helpers.record(member, text, when=timezone.now() - timedelta(days=1)).current_version
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from evidence_log import chain
 from evidence_log.models import Entry, EntryVersion
 from portal.accounts.models import User
-from tests.evidence_log.test_chain import as_dicts
+from tests.evidence_log.helpers import as_dicts
 
 
 def test_demo_members_get_a_diary_once(db, wagtail_home):

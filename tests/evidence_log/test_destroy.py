@@ -14,8 +14,8 @@ from django.utils import timezone
 from evidence_log import downloads, services
 from evidence_log.models import Attachment, Entry, ExportStatus
 from portal.accounts.models import AccountEvent
-from tests.evidence_log.conftest import IN_RANGE, png_bytes, record, upload
-from tests.evidence_log.test_export_requests import _stored_files
+from tests.evidence_log.helpers import IN_RANGE, record, stored_files
+from tests.files import png_bytes, upload
 
 WORDS = "He left a note on the windscreen"
 NOTICE = AccountEvent.Kind.NOTES_DESTROYED
@@ -51,9 +51,9 @@ def assert_intact(entry, download):
     assert entry.destroyed_at is None and entry.deleted_at is not None
     assert entry.current_version.content["what_happened"] == WORDS
     attachment = Attachment.objects.get(entry=entry)
-    assert attachment.file in _stored_files()
+    assert attachment.file in stored_files()
     download.refresh_from_db()
-    assert download.status == ExportStatus.READY and download.bundle in _stored_files()
+    assert download.status == ExportStatus.READY and download.bundle in stored_files()
 
 
 def assert_destroyed(entry, download):
@@ -63,7 +63,7 @@ def assert_destroyed(entry, download):
     assert not Attachment.objects.filter(entry=entry).exists()
     download.refresh_from_db()
     assert download.status == ExportStatus.REMOVED and download.bundle == ""
-    assert _stored_files() == []
+    assert stored_files() == []
 
 
 def notices(member) -> int:

@@ -13,8 +13,9 @@ from evidence_log.models import EntryVersion
 from evidence_log.services import Behaviour, IncidentData, incident_delete, incident_destroy, incident_edit
 from evidence_log.verify import bundle_verify
 from portal import crypto
-from tests.evidence_log.conftest import broken_png, png_bytes, read_document, record, upload
+from tests.evidence_log.helpers import read_document, record
 from tests.evidence_log.pdf_text import page_count, pdf_text
+from tests.files import broken_png, png_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_from_before_the_checks")]
 

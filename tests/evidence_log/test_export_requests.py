@@ -9,7 +9,6 @@ import uuid
 import zipfile
 import zlib
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import FileSystemStorage
@@ -23,7 +22,8 @@ from evidence_log.models import ExportRequest, ExportStatus
 from evidence_log.services import incident_destroy
 from evidence_log.verify import bundle_verify
 from portal.fields import encrypted_storage
-from tests.evidence_log.conftest import record, upload
+from tests.evidence_log.helpers import record, stored_files
+from tests.files import upload
 
 
 @pytest.fixture
@@ -211,12 +211,7 @@ def test_no_unencrypted_copy_is_left_in_the_temporary_folder_after_a_failed_and_
     assert marker in _unzipped(body)  # the marker would be found, were it anywhere
 
     assert _temporary_files_holding(marker, before=before, since=since) == []
-    assert sorted(_stored_files()) == sorted([stored_name, made.bundle])
-
-
-def _stored_files() -> list[str]:
-    root = Path(encrypted_storage().location)
-    return [str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()]
+    assert sorted(stored_files()) == sorted([stored_name, made.bundle])
 
 
 # --- Destroying an entry destroys the downloads that hold it -------------------------------------
@@ -240,7 +235,7 @@ def test_destroying_an_entry_removes_every_download_that_holds_it(client, member
     assert holding.bundle == "" and holding.size == 0 and not holding.entries.exists()
     other.refresh_from_db()
     assert other.status == ExportStatus.READY
-    assert sorted(_stored_files()) == [other.bundle]  # the removed download's file is gone from storage
+    assert sorted(stored_files()) == [other.bundle]  # the removed download's file is gone from storage
     assert client.get(reverse("diary:export_download", args=[holding.id])).status_code == 404
     page = client.get(reverse("diary:export")).content.decode()
     assert "removed, because it held an entry that was destroyed" in page
@@ -256,7 +251,7 @@ def test_exports_destroy_holding_counts_the_downloads_it_removed(client, member,
     assert exports_destroy_holding(entry=entry) == 2
     assert exports_destroy_holding(entry=entry) == 0  # already removed
     assert set(ExportRequest.objects.values_list("status", flat=True)) == {ExportStatus.REMOVED}
-    assert _stored_files() == []
+    assert stored_files() == []
 
 
 class StorageThatDestroysWhileStoring(FileSystemStorage):
@@ -294,7 +289,7 @@ def test_a_download_being_made_while_an_entry_in_it_is_destroyed_is_not_kept(
     export = ExportRequest.objects.get(member=member)
     assert export.status == ExportStatus.REMOVED
     assert export.bundle == ""
-    assert _stored_files() == []  # the finished bundle was discarded, not kept
+    assert stored_files() == []  # the finished bundle was discarded, not kept
     assert client.get(reverse("diary:export_download", args=[export.id])).status_code == 404
 
 

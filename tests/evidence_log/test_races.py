@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from evidence_log import services
 from evidence_log.models import Entry, VersionKind
-from tests.evidence_log.test_views import FORM, SECRET_TEXT, record
+from tests.evidence_log.helpers import FORM, SECRET_TEXT, record
 
 
 def url(name, entry):

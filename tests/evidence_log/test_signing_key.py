@@ -7,8 +7,7 @@ import pytest
 from django.conf import settings
 
 from portal import crypto
-from tests.evidence_log.conftest import record
-from tests.evidence_log.test_verify import standalone
+from tests.evidence_log.helpers import record, standalone
 from tests.portal.support import SENSITIVE_WORDS, parse_page, tab_title
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.urls import reverse
 from PIL import Image
 
 from evidence_log import services, views
-from evidence_log.services import IncidentData
 from portal import crypto
+from tests.evidence_log import helpers
 from tests.factories import MemberFactory
 
 START = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
@@ -26,9 +26,8 @@ def jpeg() -> SimpleUploadedFile:
     return SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def record(member, what, *, when=START, uploads=(), **fields):
-    data = IncidentData(what_happened=what, occurred_at=when, **fields)
-    return services.incident_record(member=member, data=data, uploads=list(uploads)).entry
+def record(member, what, *, when=START, **fields):
+    return helpers.record(member, what, when=when, **fields)
 
 
 def fill(member, count: int) -> None:

@@ -6,8 +6,6 @@ and no entry, version, attachment or stored file is created.
 
 import hashlib
 import io
-import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,27 +13,9 @@ from django.urls import reverse
 from PIL import Image
 
 from evidence_log.models import Attachment, Entry, EntryVersion
-from tests.evidence_log.conftest import broken_png
+from tests.files import broken_png, jpeg_bytes, png_bomb
 
 WORDS = "He sent flowers to my work with a card"
-
-
-def jpeg_bytes(size=(16, 16)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "blue").save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def png_bomb(width=30_000, height=30_000) -> bytes:
-    """A valid PNG header claiming 900 megapixels, in a few hundred bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit greyscale
-    row = b"\x00" + b"\x00" * ((width + 7) // 8)
-    pixels = zlib.compress(row * 8, 9)  # a few rows only: enough to be a real stream
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def stored_files(settings) -> list:

@@ -18,21 +18,14 @@ from evidence_log import chain
 from evidence_log.models import EntryVersion
 from evidence_log.services import IncidentData, incident_destroy, incident_edit
 from portal import crypto
-from tests.evidence_log.conftest import TEST_SIGNING_KEY, read_document, record, rewrite, upload
+from tests.evidence_log.helpers import STANDALONE, TEST_SIGNING_KEY, read_document, record, rewrite, standalone
+from tests.files import upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_from_before_the_checks")]
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-STANDALONE = BASE_DIR / "docs" / "verify_bundle_standalone.py"
+BASE_DIR = STANDALONE.parents[1]
+
 FILE = b"screenshot of the messages"
-
-
-def standalone(*args) -> subprocess.CompletedProcess:
-    """The docs/ script, run as a third party would: its own process, no Django."""
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": ""}
-    return subprocess.run(
-        [sys.executable, str(STANDALONE), *map(str, args)], capture_output=True, text=True, env=env, timeout=60
-    )
 
 
 def command(*args, **options) -> str:

@@ -18,20 +18,14 @@ from PIL import Image
 from evidence_log import services
 from evidence_log.models import Entry, EntryVersion, VersionKind
 from evidence_log.services import IncidentData
+from tests.evidence_log.helpers import FORM, SECRET_TEXT, record
 from tests.portal.support import SENSITIVE_WORDS
-
-SECRET_TEXT = "He waited by the blue gate on Mill Lane"
 
 
 def jpeg_bytes(size=(8, 8)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, "red").save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-def record(member, what=SECRET_TEXT, *, when=None, uploads=(), **fields) -> Entry:
-    data = IncidentData(what_happened=what, occurred_at=when or datetime(2025, 3, 1, 21, 30, tzinfo=UTC), **fields)
-    return services.incident_record(member=member, data=data, uploads=list(uploads)).entry
 
 
 @pytest.fixture
@@ -70,8 +64,6 @@ VIEWS = [
 REAUTHENTICATED = {"diary:destroy", "diary:recently_deleted_empty"}
 VIEW_IDS = [f"{method} {name}" for name, method, _target, _status in VIEWS]
 WRONG_ROLES = ["other_member", "worker", "coordinator", "editor", "admin_user"]
-
-FORM = {"what_happened": "Changed words", "occurred_date": "2025-03-01", "occurred_time": "21:30"}
 
 
 def address(name, target, diary):
