@@ -1,4 +1,5 @@
-"""Asking for a download: it is built in the background, kept encrypted, and expires after a day."""
+"""Downloads (evidence_log.downloads): asked for, built in the background, kept encrypted, and
+removed after a day or when an entry they hold is destroyed."""
 
 import io
 import os
