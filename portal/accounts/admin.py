@@ -6,6 +6,8 @@ It has no way into an account: nobody's password can be set or seen here, and no
 changed or confirmed (docs/administrators.md).
 """
 
+from typing import cast
+
 from allauth.account import admin as _registers_allauth_admin  # noqa: F401 - see the end
 from allauth.account.models import EmailAddress, EmailConfirmation
 from django import forms
@@ -37,7 +39,7 @@ class StaffInvitationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = STAFF_ROLE_CHOICES
+        cast(forms.ChoiceField, self.fields["role"]).choices = STAFF_ROLE_CHOICES
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -55,7 +57,7 @@ class UserChangeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A member's role is not offered at all (it is read-only); staff stay staff.
         if "role" in self.fields:
-            self.fields["role"].choices = STAFF_ROLE_CHOICES
+            cast(forms.ChoiceField, self.fields["role"]).choices = STAFF_ROLE_CHOICES
 
 
 @admin.register(User)
@@ -85,7 +87,7 @@ class UserAdmin(admin.ModelAdmin):
         if obj is None:
             return ()
         # The address is the owner's to change, through their own account, with notice to it.
-        fields = ("email", "password_state", "date_joined", "last_login")
+        fields: tuple[str, ...] = ("email", "password_state", "date_joined", "last_login")
         if obj.is_member:
             # Members sign themselves up and belong to no organisation.
             fields += ("role", "organisation")

@@ -136,7 +136,7 @@ class ReauthenticateForm(forms.Form):
             del self.fields["code"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         password = cleaned.get("password")
         if not password or (self.needs_code and not cleaned.get("code")):
             return cleaned

@@ -1,6 +1,7 @@
 """People who use the portal, the role each plays, and the organisations staff belong to."""
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -40,7 +41,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **fields) -> "User":
@@ -61,7 +62,8 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# django-otp (untyped) gives its devices a reverse manager the stubs cannot see.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """An account, signed in with its email address. Its role decides what it may do."""
 
     email = models.EmailField("email address", unique=True)
@@ -77,11 +79,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # period ends cancels it (portal.accounts.services).
     deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [

@@ -14,6 +14,7 @@ two-step sign-in straight after the password, before they can reach anything els
 
 import time
 from dataclasses import dataclass
+from typing import cast
 
 import django_otp
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.http import HttpRequest
 from django_otp.models import Device
 
 from . import selectors
+from .models import User
 from .permissions import must_use_two_step
 from .services.sessions import session_rekey
 
@@ -59,16 +61,21 @@ def session_verified(request: HttpRequest) -> bool:
     return getattr(request.user, "otp_device", None) is not None
 
 
+def _signed_in(request: HttpRequest) -> User:
+    """The account of a session past the password (the callers run only for one)."""
+    return cast(User, request.user)
+
+
 def pending_step(request: HttpRequest) -> PendingStep | None:
     """The step this signed-in session still owes, or None when it may use the portal."""
     if session_verified(request):
         return None
     is_on = request.session.get(TWO_STEP_ON_KEY)
     if is_on is None:
-        is_on = request.session[TWO_STEP_ON_KEY] = selectors.two_step_is_on(user=request.user)
+        is_on = request.session[TWO_STEP_ON_KEY] = selectors.two_step_is_on(user=_signed_in(request))
     if is_on:
         return ENTER_CODE
-    if must_use_two_step(request.user):
+    if must_use_two_step(_signed_in(request)):
         return SET_UP
     return None
 
@@ -98,7 +105,7 @@ def session_key_renew(request: HttpRequest) -> None:
     the session keeps its place in the owner's list of sessions."""
     old_key = request.session.session_key
     request.session.cycle_key()
-    session_rekey(old_session_key=old_key, new_session_key=request.session.session_key)
+    session_rekey(old_session_key=old_key, new_session_key=request.session.session_key or "")
 
 
 def reauth_record(request: HttpRequest) -> None:

@@ -12,11 +12,14 @@
 This module touches the session; the services it calls (services.sign_in) take plain values.
 """
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import HttpRequest
 from django_otp.models import Device
 
 from . import session_state
+from .models import User
 from .services.sessions import session_forget
 from .services.sign_in import sign_in_complete
 
@@ -55,8 +58,8 @@ def finish(request: HttpRequest) -> None:
     if session.session_key is None:
         session.save()  # the key only exists once the session is stored
     kept = sign_in_complete(
-        user=request.user,
-        session_key=session.session_key,
+        user=cast(User, request.user),
+        session_key=session.session_key or "",
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     if kept:

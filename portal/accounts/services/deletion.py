@@ -3,6 +3,7 @@ the grace period (crypto-shredding, then every file and row of the account)."""
 
 from collections import Counter
 from importlib import import_module
+from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
@@ -91,7 +92,7 @@ def account_purge(*, user: User) -> bool:
 
 def _owned_file_names(*, owner_id: int) -> set[str]:
     """The storage names of every encrypted file the owner has, in whichever model."""
-    names = set()
+    names: set[str] = set()
     for model, fields in encrypted_models():
         for f in fields:
             if isinstance(f, EncryptedFileField):
@@ -104,7 +105,7 @@ def _owned_files_delete(*, owner_id: int) -> set[str]:
     """Delete the owner's stored files and return their names; every file is tried before any
     failure is raised, so one stubborn file does not keep the others."""
     names = _owned_file_names(owner_id=owner_id)
-    failures = Counter()
+    failures: Counter[str] = Counter()
     for name in sorted(names):
         try:
             delete_file(name)
@@ -171,7 +172,7 @@ def _links_to_accounts() -> list[tuple[type[models.Model], models.Field]]:
 def _outlives_account(link: models.Field) -> bool:
     """Whether the row is someone else's that only mentions the account (who acted on another
     account, who uploaded an image): it stays, and deleting the account clears the link."""
-    on_delete = link.remote_field.on_delete
+    on_delete = link.remote_field.on_delete if link.remote_field else None
     if on_delete in (models.SET_NULL, models.SET_DEFAULT, models.DB_SET_NULL, models.DB_SET_DEFAULT):
         return True
     return getattr(on_delete, "deconstruct", lambda: ("",))()[0] == "django.db.models.SET"
@@ -179,7 +180,7 @@ def _outlives_account(link: models.Field) -> bool:
 
 def _owned_rows(*, user: User) -> dict[type[models.Model], list]:
     """The primary keys of the account's own rows, by model, the account's included."""
-    owned = {User: [user.pk]}
+    owned: dict[type[models.Model], list] = {User: [user.pk]}
     for model, link in _links_to_accounts():
         if not _outlives_account(link):
             pks = model._base_manager.filter(**{link.name: user.pk}).values_list("pk", flat=True)
@@ -187,7 +188,7 @@ def _owned_rows(*, user: User) -> dict[type[models.Model], list]:
     return owned
 
 
-def _generic_references() -> list[tuple[type[models.Model], models.Field, models.Field]]:
+def _generic_references() -> list[tuple[type[models.Model], Any, Any]]:
     """(model, content type field, object id field) for every model whose rows name another row
     by its type and id rather than by a foreign key."""
     found = []
@@ -220,7 +221,8 @@ def _references_delete(*, owned: dict[type[models.Model], list]) -> None:
         present = model._base_manager.values_list(type_field.attname, flat=True).distinct()
         for content_type_id in present:
             named = ContentType.objects.get_for_id(content_type_id).model_class()
-            pks = owned.get(named._meta.concrete_model) if named is not None else None
+            concrete = named._meta.concrete_model if named is not None else None
+            pks = owned.get(concrete) if concrete is not None else None
             if not pks:
                 continue
             try:
@@ -234,7 +236,7 @@ def _references_delete(*, owned: dict[type[models.Model], list]) -> None:
                 ).delete()
 
 
-_PROTECTING = (models.PROTECT, models.RESTRICT)
+_PROTECTING: tuple[Any, ...] = (models.PROTECT, models.RESTRICT)
 
 
 def _owned_rows_delete(*, user: User) -> None:
@@ -246,7 +248,7 @@ def _owned_rows_delete(*, user: User) -> None:
         protecting = [
             f.name
             for f in model._meta.local_concrete_fields
-            if f.is_relation and f.null and f is not link and f.remote_field.on_delete in _PROTECTING
+            if f.is_relation and f.null and f is not link and f.remote_field and f.remote_field.on_delete in _PROTECTING
         ]
         if protecting:
             model._base_manager.filter(**{link.name: user.pk}).update(**dict.fromkeys(protecting, None))

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import selectors, session_state, sign_in
 from ..decorators import members_may_turn_off, reauthentication_required, two_step_on_required
 from ..errors import AccountError, CodesPaused, TextLimitReached, WrongCode
-from ..forms import WRONG_CODE, CodeForm, CurrentCodeForm, PhoneForm, ReplaceAppForm, codes_paused_message
+from ..forms import CODES_PAUSED, WRONG_CODE, CodeForm, CurrentCodeForm, PhoneForm, ReplaceAppForm, codes_paused_message
 from ..permissions import must_use_two_step
 from ..services import two_step
 
@@ -60,7 +60,7 @@ def two_step_app(request):
                 keep_session_key=request.session.session_key,
             )
         except CodesPaused:
-            form.add_error(None, codes_paused_message(request.user))
+            form.add_error(None, codes_paused_message(request.user) or CODES_PAUSED)
         except WrongCode as wrong:
             form.add_error(wrong.which, NEW_APP_CODE_WRONG if wrong.which == "code" else WRONG_CODE)
         else:
@@ -118,7 +118,7 @@ def two_step_backup_codes(request):
                 keep_session_key=request.session.session_key,
             )
         except CodesPaused:
-            form.add_error(None, codes_paused_message(request.user))
+            form.add_error(None, codes_paused_message(request.user) or CODES_PAUSED)
         except WrongCode:
             form.add_error("current_code", WRONG_CODE)
         else:
