@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core import checks
 from django.core.files import File
@@ -159,6 +159,10 @@ class EncryptedTextField(EncryptedFieldMixin, models.TextField):
 
 class EncryptedJSONField(EncryptedFieldMixin, models.TextField):
     """JSON encrypted at rest. See EncryptedFieldMixin: not searchable or orderable in SQL."""
+
+    if TYPE_CHECKING:  # what django-stubs reads as the attribute's type: any JSON value
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def to_plaintext(self, value) -> str:
         return json.dumps(value, separators=(",", ":"), sort_keys=True)
