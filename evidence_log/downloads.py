@@ -5,6 +5,7 @@ The bundle's contents (the PDF, the JSON, the files) are written by ``export``.
 """
 
 from datetime import date, datetime, timedelta
+from typing import IO, cast
 from uuid import UUID
 
 from django.db import transaction
@@ -53,8 +54,12 @@ def export_make(*, export_id: UUID | str) -> None:
         export.entries.set(entries)
         with files_removed_on_failure() as stored:
             with file_writer(export, "bundle") as sink:
-                bundle_write(member=export.member, start=export.start, end=export.end, entries=entries, target=sink)
+                # The encrypting writer has all a streamed zip needs: write and flush.
+                target = cast(IO[bytes], sink)
+                bundle_write(member=export.member, start=export.start, end=export.end, entries=entries, target=target)
             stored.append(export.bundle)
+            if sink.sealed is None:  # set by file_writer when its block ends without an error
+                raise RuntimeError("The download's file was not sealed.")
             kept = _export_keep(export=export, entries=entries, size=sink.sealed.size)
         if not kept:
             delete_file(export.bundle)

@@ -17,7 +17,7 @@ import uuid
 import warnings
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import IO
 
 from django.conf import settings
@@ -176,7 +176,7 @@ def _when(value: str | datetime) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if timezone.is_naive(moment):
         return moment.strftime("%d %B %Y, %H:%M")
-    return moment.astimezone(timezone.UTC).strftime("%d %B %Y, %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%d %B %Y, %H:%M:%S UTC")
 
 
 def _text(value) -> str:
