@@ -97,7 +97,7 @@ def _incident_form_field(field: incident.IncidentField) -> forms.Field:
         )
     else:
         raise ValueError(f"The entry form cannot ask for a {field.kind} field ({field.name}).")
-    question.incident_field = field  # type: ignore[attr-defined]  # for the template: how to draw it
+    question.incident_field = field  # type: ignore[union-attr]  # for the template: how to draw it
     return question
 
 

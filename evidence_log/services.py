@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import IO, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -124,7 +125,7 @@ def _attachment_store(*, entry: Entry, upload: Upload) -> Attachment:
         original_name=upload.name or "",
     )
     upload.seek(0)
-    sealed = store_file(attachment, "file", upload)
+    sealed = store_file(attachment, "file", cast(IO[bytes], upload))  # an uploaded file is a binary stream
     attachment.size = sealed.size
     attachment.sha256 = sealed.sha256
     try:
