@@ -8,7 +8,6 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from evidence_log import export_views
 from portal import views
 
 urlpatterns = [
@@ -16,7 +15,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("start/", views.before_you_start, name="before_you_start"),
     path("help/using-this-site/", views.using_this_site, name="using_this_site"),
-    path("signing-key/", export_views.signing_key, name="signing_key"),
+    path("", include("evidence_log.public_urls")),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("session/keep-alive/", views.keep_alive, name="keep_alive"),
     # Not "diary/": an address in the browser history must not say what the site is for.
