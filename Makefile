@@ -15,7 +15,7 @@ help:
 	@echo "make run      set everything up and serve on http://127.0.0.1:$(PORT) with demo accounts"
 	@echo "make test     run the whole test suite (PostgreSQL when DATABASE_URL is set, else SQLite)"
 	@echo "make install  create .venv and install the portal with its test tools"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check; mypy (django-stubs) type check"
 	@echo "make check    migrations up to date, and check --deploy under production settings"
 	@echo "make bench    benchmarks (encryption speed and memory)"
 
@@ -43,6 +43,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -1,6 +1,7 @@
 """A realistic few weeks of diary for the demo members (registered for seed_demo)."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from .models import Entry
 from .services import IncidentData, incident_delete, incident_edit, incident_record
 
 # (days ago, hour, what happened, behaviours, extra fields)
-DEMO_DIARY = [
+DEMO_DIARY: list[tuple[int, int, str, list[str], dict[str, Any]]] = [
     (
         24,
         8,
@@ -76,7 +77,7 @@ def demo_diary_create(*, member) -> int:
             data=IncidentData(what_happened=text, occurred_at=occurred, behaviours=behaviours, **extra),
         )
     first = Entry.objects.for_member(member).order_by("occurred_at").first()
-    data = IncidentData.from_content(first.current_version.content)
+    data = IncidentData.from_content(first.current_content)
     incident_edit(entry=first, data=data.replace(vehicle="Silver estate, plate KX66 ..."))
     last = incident_record(
         member=member,

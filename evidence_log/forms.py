@@ -173,7 +173,8 @@ class IncidentForm(forms.Form):
         )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for field in incident.FIELDS:
             text = cleaned.get(field.name)
             if field.required and isinstance(text, str) and not text.strip():
@@ -233,7 +234,8 @@ class TimelineFilterForm(forms.Form):
         return self._clean_date("date_to")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "This date is before the “From” date. Choose one on or after it.")
@@ -255,7 +257,8 @@ class ExportForm(forms.Form):
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
             raise forms.ValidationError("The 'To' date is before the 'From' date. Check the dates and try again.")
         return cleaned

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from portal.fields import EncryptedFileField, EncryptedJSONField, EncryptedTextField
 
+from .errors import EntryGone
+
 
 class EntryQuerySet(models.QuerySet):
     def for_member(self, member):
@@ -50,6 +52,14 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"entry {self.id}"
+
+    @property
+    def current_content(self) -> dict:
+        """What the newest version says. A recorded entry always has one, until it is destroyed."""
+        version = self.current_version
+        if version is None or version.content is None:
+            raise EntryGone()
+        return version.content
 
 
 class VersionKind(models.TextChoices):

@@ -89,7 +89,7 @@ def attachment_for_viewing(user: Viewer, attachment_id: UUID | str) -> Attachmen
 
 def export_for_download(user: Viewer, export_id: UUID | str) -> ExportRequest:
     """The member's own finished, unexpired bundle, or 404."""
-    export = ExportRequest.objects.filter(member=user, pk=export_id).first() if can_keep_diary(user) else None
+    export = ExportRequest.objects.filter(member_id=user.pk, pk=export_id).first() if can_keep_diary(user) else None
     if export is None or not export.downloadable:
         raise Http404
     return export

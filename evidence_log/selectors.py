@@ -77,7 +77,7 @@ def timeline(
     for entry in entries:
         if behaviour and behaviour not in entry.behaviours:
             continue
-        if needle and not _matches(IncidentData.from_content(entry.current_version.content), needle):
+        if needle and not _matches(IncidentData.from_content(entry.current_content), needle):
             continue
         found.append(entry)
     return found
@@ -87,9 +87,7 @@ def timeline_page_items(entries: Iterable[Entry]) -> list[TimelineItem]:
     """Decrypt one page's entries, with their attachments fetched in one query."""
     entries = list(entries)
     prefetch_related_objects(entries, _attachments_prefetch())
-    return [
-        TimelineItem(entry=entry, data=IncidentData.from_content(entry.current_version.content)) for entry in entries
-    ]
+    return [TimelineItem(entry=entry, data=IncidentData.from_content(entry.current_content)) for entry in entries]
 
 
 def recently_deleted(*, member: User) -> list[TimelineItem]:

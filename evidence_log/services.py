@@ -144,7 +144,7 @@ def incident_delete(*, entry: Entry) -> EntryVersion:
     _refuse_unless_active(entry, "This entry is already in “Recently deleted”.")
     entry.deleted_at = timezone.now()
     entry.save(update_fields=["deleted_at"])
-    return _append_version(entry=entry, kind=VersionKind.DELETED, content=entry.current_version.content)
+    return _append_version(entry=entry, kind=VersionKind.DELETED, content=entry.current_content)
 
 
 @transaction.atomic
@@ -156,7 +156,7 @@ def incident_restore(*, entry: Entry) -> EntryVersion:
         raise EntryNotChangeable("This entry is already back in your diary.")
     entry.deleted_at = None
     entry.save(update_fields=["deleted_at"])
-    return _append_version(entry=entry, kind=VersionKind.RESTORED, content=entry.current_version.content)
+    return _append_version(entry=entry, kind=VersionKind.RESTORED, content=entry.current_content)
 
 
 def incident_destroy(*, entry: Entry, deleted_before: datetime | None = None) -> EntryVersion:

@@ -168,7 +168,7 @@ def timeline(request):
 @require_GET
 def entry_detail(request, entry_id):
     entry = entry_for_viewing(request.user, entry_id)
-    data = IncidentData.from_content(entry.current_version.content)
+    data = IncidentData.from_content(entry.current_content)
     return _render(
         request,
         "entry_detail.html",
@@ -198,7 +198,7 @@ def _entry_form_page(request, form, entry: Entry | None, status: int = 200):
 def entry_edit(request, entry_id):
     if request.method == "GET":
         entry = entry_for_changing(request.user, entry_id)
-        form = IncidentForm(data_initial=IncidentData.from_content(entry.current_version.content))
+        form = IncidentForm(data_initial=IncidentData.from_content(entry.current_content))
         return _entry_form_page(request, form, entry)
     form = IncidentForm(request.POST, request.FILES)
     try:

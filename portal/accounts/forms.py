@@ -136,7 +136,8 @@ class ReauthenticateForm(forms.Form):
             del self.fields["code"]
 
     def clean(self):
-        cleaned = super().clean() or {}
+        super().clean()
+        cleaned = self.cleaned_data
         password = cleaned.get("password")
         if not password or (self.needs_code and not cleaned.get("code")):
             return cleaned
