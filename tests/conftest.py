@@ -63,7 +63,7 @@ class PortalClient(Client):
             session.save()
 
     def confirm_identity(self, *, seconds_ago: float = 0) -> None:
-        """Stand in for the reauthentication page (tests/accounts/test_reauth.py tests the page
+        """Stand in for the reauthentication page (tests/accounts/test_session_state.py tests the page
         itself): this session gave its password, and a code, ``seconds_ago``."""
         session = self.session
         session[session_state.REAUTHENTICATED_AT_KEY] = time.time() - seconds_ago
