@@ -364,7 +364,10 @@ class FileSealer:
         self._size = 0
         self._index = 0
         # At most one chunk and one write are held in memory: a full chunk is sealed only once
-        # a byte after it arrives, since the last chunk is marked final.
+        # a byte after it arrives, since the last chunk is marked final. Whole chunks written as
+        # they are (encrypt_file's reads) wait in ``_full`` uncopied; anything else gathers in
+        # ``_pending``. While a chunk waits in ``_full``, ``_pending`` is empty.
+        self._full: bytes | None = None
         self._pending = bytearray()
         self._data_key_id = key_id
         self._out = tempfile.SpooledTemporaryFile(max_size=8 * FILE_CHUNK_SIZE)  # noqa: SIM115 - closed by close()
@@ -381,13 +384,24 @@ class FileSealer:
     def write(self, data) -> int:
         if self._finished:
             raise ValueError("The sealed file is already finished.")
-        data = bytes(data)
+        data = bytes(data)  # no copy when it is bytes already
+        if not data:
+            return 0
         self._digest.update(data)
         self._size += len(data)
+        if self._full is not None:  # more is coming, so the waiting chunk is not the last
+            self._seal(self._full, final=False)
+            self._full = None
+        if not self._pending and len(data) == FILE_CHUNK_SIZE:
+            self._full = data
+            return len(data)
         self._pending += data
         while len(self._pending) > FILE_CHUNK_SIZE:
             self._seal(bytes(self._pending[:FILE_CHUNK_SIZE]), final=False)
             del self._pending[:FILE_CHUNK_SIZE]
+        if len(self._pending) == FILE_CHUNK_SIZE:
+            self._full = bytes(self._pending)
+            self._pending.clear()
         return len(data)
 
     def flush(self) -> None:
@@ -404,7 +418,9 @@ class FileSealer:
         """Seal the last chunk and return the encrypted file, positioned at its start."""
         if self._finished:
             raise ValueError("The sealed file is already finished.")
-        self._seal(bytes(self._pending), final=True)
+        last = self._full if self._full is not None else bytes(self._pending)
+        self._seal(last, final=True)
+        self._full = None
         self._pending.clear()
         self._finished = True
         self._out.seek(0)
@@ -414,6 +430,7 @@ class FileSealer:
         return self.sealed
 
     def close(self) -> None:
+        self._full = None
         self._pending.clear()
         self._out.close()
 

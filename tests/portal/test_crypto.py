@@ -5,6 +5,7 @@ as something else: each failure is a DecryptionError, never garbage or an empty 
 """
 
 import base64
+import io
 import os
 import string
 from io import StringIO
@@ -708,3 +709,36 @@ def test_each_member_has_a_data_key_of_their_own(member, other_member):
     keys = {owner: DataKey.objects.get(owner=owner) for owner in (member, other_member, third)}
     raw = {crypto.unwrap_data_key(data_key) for data_key in keys.values()}
     assert len(raw) == 3
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [crypto.FILE_CHUNK_SIZE, crypto.FILE_CHUNK_SIZE],  # whole chunks, as encrypt_file reads them
+        [crypto.FILE_CHUNK_SIZE, crypto.FILE_CHUNK_SIZE, 1],
+        [1, crypto.FILE_CHUNK_SIZE, 7, crypto.FILE_CHUNK_SIZE - 8],  # as a zip writer hands them over
+        [crypto.FILE_CHUNK_SIZE * 2 + 3],
+        [0, 5, 0],
+        [],
+    ],
+    ids=["whole-chunks", "one-byte-over", "uneven", "one-big-write", "small", "empty"],
+)
+def test_a_file_sealed_piece_by_piece_opens_as_the_same_bytes_as_one_sealed_at_once(member, pieces):
+    """However its writes are cut, a sealed stream is the same chunked file encrypt_file makes."""
+    data = os.urandom(sum(pieces))
+    aad = b"test|sealer"
+    sealer = crypto.FileSealer(owner_id=member.pk, aad=aad)
+    start = 0
+    for length in pieces:
+        sealer.write(data[start : start + length])
+        start += length
+    sealed = sealer.finish()
+    whole = crypto.encrypt_file(io.BytesIO(data), owner_id=member.pk, aad=aad)
+
+    opened = b"".join(crypto.decrypt_file(sealed.file, owner_id=member.pk, aad=aad))
+
+    assert opened == data
+    assert (sealed.sha256, sealed.size) == (whole.sha256, whole.size)
+    sealed.file.seek(0)
+    assert len(sealed.file.read()) == len(whole.file.read()), "the same chunks, each marked final or not alike"
+    sealer.close()
