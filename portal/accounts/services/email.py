@@ -8,6 +8,7 @@ reset links and notices to an inbox of their own.
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,6 +22,8 @@ from ..mail import account_mail_send, portal_url
 from ..models import AccountEvent, EmailChange, User
 from . import sessions
 from .events import event_record
+
+logger = logging.getLogger(__name__)
 
 LINK_USED_OR_OLD = "This link has been used already, or is too old. Nothing was changed."
 
@@ -52,15 +55,29 @@ def email_change_request(*, user: User, new_email: str) -> EmailChange:
         change = EmailChange.objects.create(
             user=user, old_email=user.email, new_email=new_email, confirm_token_hash=_token_hash(token)
         )
-    account_mail_send(
-        "account/email/email_change_confirm",
-        new_email,
-        {
-            "confirm_url": portal_url("account_email_confirm", token),
-            "hours": settings.EMAIL_CHANGE_CONFIRM_HOURS,
-        },
-    )
+        # Sent inside the transaction: a link that never went out leaves no request behind.
+        _mail_or_refuse(
+            "account/email/email_change_confirm",
+            new_email,
+            {
+                "confirm_url": portal_url("account_email_confirm", token),
+                "hours": settings.EMAIL_CHANGE_CONFIRM_HOURS,
+            },
+        )
     return change
+
+
+MAIL_DOWN = "We could not send the email just now, so nothing was changed. Please try again in a few minutes."
+
+
+def _mail_or_refuse(template_prefix: str, to: str, context: dict) -> None:
+    """Send now, or refuse the change: a mail server fault is the person's to retry, not a crash.
+    Neither the address nor the error's text is logged: mail errors often quote the address."""
+    try:
+        account_mail_send(template_prefix, to, context)
+    except Exception as error:
+        logger.warning("An email-change message was not sent: %s", type(error).__name__)
+        raise EmailChangeError(MAIL_DOWN) from None
 
 
 def email_change_for_confirming(*, token: str) -> EmailChange:
@@ -95,7 +112,7 @@ def email_change_confirm(*, token: str) -> EmailChange:
         change.save(update_fields=["confirmed_at", "undo_token_hash"])
         event_record(user=user, kind=AccountEvent.Kind.EMAIL_CHANGED)
         # Sent inside the transaction: the change never happens without the old address knowing.
-        account_mail_send(
+        _mail_or_refuse(
             "account/email/email_change_notice",
             change.old_email,
             {

@@ -2,10 +2,12 @@
 at once and can undo the change for a week. The end state is checked in the database."""
 
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from portal.accounts.models import AccountEvent, EmailChange, User
@@ -237,3 +239,37 @@ def test_staff_change_only_their_own_address_the_same_way(request, client, role,
     [message] = mailoutbox
     assert message.to == [NEW]
     assert EmailChange.objects.get().user == staff
+
+
+class UnreachableMailServer(BaseEmailBackend):
+    """A mail server that is down, quoting the address back in its error, as real ones do."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused({a: (451, b"try later") for m in email_messages for a in m.to})
+
+
+def test_with_the_mail_server_down_asking_changes_nothing_and_says_so(client, owner, settings, caplog):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.UnreachableMailServer"}}
+
+    response = client.post(EMAIL_PAGE, {"new_email": NEW})
+
+    assert response.status_code == 200
+    assert b"We could not send the email just now" in response.content
+    assert not EmailChange.objects.exists(), "no request waits for a link that never went out"
+    assert NEW not in caplog.text
+
+
+def test_with_the_mail_server_down_confirming_changes_nothing(asked, owner, settings, caplog):
+    old = User.objects.get(pk=owner.pk).email
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.UnreachableMailServer"}}
+
+    response = PortalClient().post(asked)
+
+    assert response.status_code == 400
+    assert b"We could not send the email just now" in response.content
+    owner.refresh_from_db()
+    assert owner.email == old and addresses(owner) == [(old, True, True)], "never changed without the old address told"
+    assert not AccountEvent.objects.filter(user=owner, kind=AccountEvent.Kind.EMAIL_CHANGED).exists()
+    assert old not in caplog.text and NEW not in caplog.text
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    assert PortalClient().post(asked).status_code == 302, "the same link works once mail is back"
