@@ -1,6 +1,8 @@
 """The account's one email address, and changing it: confirmed by the new address, told to the
 old one with a link that undoes it."""
 
+import logging
+
 from allauth.account.forms import ResetPasswordForm
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,8 @@ from ..errors import EmailChangeError
 from ..forms import EmailChangeForm
 from ..selectors import email_change_pending
 from ..services import email as email_change
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -72,15 +76,26 @@ def email_undo(request, token: str):
             user = email_change.email_change_undo(token=token)
             if request.user.is_authenticated:
                 logout(request)
-            _password_reset_send(request, email=user.email)
-            return render(request, "accounts/email_undone.html", {"section": "Account", "email": user.email})
+            sent = _password_reset_send(request, email=user.email)
+            return render(
+                request, "accounts/email_undone.html", {"section": "Account", "email": user.email, "reset_sent": sent}
+            )
     except EmailChangeError as error:
         return render(request, "accounts/email_link.html", {"section": "Account", "problem": str(error)}, status=400)
     return render(request, "accounts/email_undo.html", {"section": "Account", "change": change})
 
 
-def _password_reset_send(request, *, email: str) -> None:
-    """allauth's own reset email, with its single-use link, to the address just restored."""
+def _password_reset_send(request, *, email: str) -> bool:
+    """allauth's own reset email, with its single-use link, to the address just restored.
+
+    The address is back whatever happens here; if the mail server is down, the page says how to
+    ask for the link again. Neither the address nor the error's text is logged."""
     form = ResetPasswordForm(data={"email": email})
-    if form.is_valid():
+    if not form.is_valid():
+        return False
+    try:
         form.save(request)
+    except Exception as error:
+        logger.warning("The password link after undoing an email change was not sent: %s", type(error).__name__)
+        return False
+    return True

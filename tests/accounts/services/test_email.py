@@ -273,3 +273,16 @@ def test_with_the_mail_server_down_confirming_changes_nothing(asked, owner, sett
     assert old not in caplog.text and NEW not in caplog.text
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     assert PortalClient().post(asked).status_code == 302, "the same link works once mail is back"
+
+
+def test_with_the_mail_server_down_undoing_still_puts_the_address_back(changed, owner, settings, caplog):
+    old = EmailChange.objects.get(user=owner).old_email
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.UnreachableMailServer"}}
+
+    response = PortalClient().post(changed)
+
+    assert response.status_code == 200
+    assert b"We could not send you a link" in response.content
+    owner.refresh_from_db()
+    assert owner.email == old and not owner.has_usable_password()
+    assert old not in caplog.text
