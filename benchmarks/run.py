@@ -96,7 +96,7 @@ def bench_diary(member) -> None:
     from django.test import Client, override_settings
     from django.utils import timezone
 
-    from evidence_log.services import IncidentData, incident_record
+    from diary.services import IncidentData, entry_record
 
     def save():
         data = IncidentData(
@@ -106,7 +106,7 @@ def bench_diary(member) -> None:
             location="Outside home",
         )
         with crypto.key_scope():
-            incident_record(member=member, data=data)
+            entry_record(member=member, data=data)
 
     seconds = timed(save, 50)
     print(f"incident save (one version, hash chain, encryption): {1 / seconds:8.0f} /s ({seconds * 1e3:.1f} ms)")

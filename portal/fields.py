@@ -25,12 +25,18 @@ class Sealed(str):
     """A value as stored: ciphertext, not yet opened."""
 
 
+def sealed_as(model: type[models.Model]) -> str:
+    """The name a model's encrypted values and files are bound to, declared on the model as
+    ``sealed_as`` and never changed afterwards: renaming the class or its app must not leave
+    what was sealed under the old name unreadable. Read from the model whose table holds the
+    column, whichever proxy or child model the row is read or written through."""
+    return model._meta.concrete_model.sealed_as  # type: ignore[union-attr]  # never None for a model with fields
+
+
 def value_aad_for(instance, field) -> bytes:
-    # The model whose table holds the column, whichever proxy or child model the row is read
-    # or written through.
     return crypto.value_aad(
         owner_id=field.owner_id(instance),
-        model_label=field.model._meta.concrete_model._meta.label_lower,
+        model_label=sealed_as(field.model),
         field_name=field.name,
         row_id=instance.pk,
     )
@@ -64,6 +70,29 @@ else:
     _FieldBase = object  # the mixin sits before a concrete Field in each encrypted field's bases
 
 
+def _encrypted_model_errors(field) -> list[checks.Error]:
+    errors = []
+    pk = field.model._meta.pk
+    if not isinstance(pk, models.UUIDField) or not pk.has_default():
+        errors.append(
+            checks.Error(
+                "A model with encrypted fields needs a UUIDField primary key with a default.",
+                obj=field,
+                id="portal.E001",
+            )
+        )
+    if not isinstance(getattr(field.model._meta.concrete_model, "sealed_as", None), str):
+        errors.append(
+            checks.Error(
+                "A model with encrypted fields needs a fixed `sealed_as` name (see portal.fields.sealed_as).",
+                hint='Add, for a new model, sealed_as = "<app_label>.<model_name>" and never change it.',
+                obj=field,
+                id="portal.E002",
+            )
+        )
+    return errors
+
+
 class EncryptedFieldMixin(_FieldBase):
     """AES-256-GCM under the owner's data key; bound to owner, model, field and row.
 
@@ -86,17 +115,7 @@ class EncryptedFieldMixin(_FieldBase):
         setattr(cls, self.attname, _OpenOnAccess(self))
 
     def check(self, **kwargs):
-        errors = super().check(**kwargs)
-        pk = self.model._meta.pk
-        if not isinstance(pk, models.UUIDField) or not pk.has_default():
-            errors.append(
-                checks.Error(
-                    "A model with encrypted fields needs a UUIDField primary key with a default.",
-                    obj=self,
-                    id="portal.E001",
-                )
-            )
-        return errors
+        return [*super().check(**kwargs), *_encrypted_model_errors(self)]
 
     def get_internal_type(self):
         return "TextField"
@@ -196,6 +215,9 @@ class EncryptedFileField(models.CharField):
 
     def owner_id(self, instance):
         return getattr(instance, f"{self.owner_field}_id")
+
+    def check(self, **kwargs):
+        return [*super().check(**kwargs), *_encrypted_model_errors(self)]
 
 
 def _file_field(instance, field_name: str) -> EncryptedFileField:

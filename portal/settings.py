@@ -111,7 +111,7 @@ QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather
 INSTALLED_APPS = [
     "portal",
     "portal.accounts",
-    "evidence_log",
+    "diary",
     "safety_plans",
     "content",
     "django.contrib.admin",

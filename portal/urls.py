@@ -15,11 +15,11 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("start/", views.before_you_start, name="before_you_start"),
     path("help/using-this-site/", views.using_this_site, name="using_this_site"),
-    path("", include("evidence_log.public_urls")),
+    path("", include("diary.public_urls")),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("session/keep-alive/", views.keep_alive, name="keep_alive"),
     # Not "diary/": an address in the browser history must not say what the site is for.
-    path("notes/", include("evidence_log.urls")),
+    path("notes/", include("diary.urls")),
     # Every account address (some replace allauth's, and the admins' sign-in pages lead to the
     # portal's): before allauth's own and both admins'.
     path("", include("portal.accounts.urls")),

@@ -17,8 +17,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
-from evidence_log.models import Attachment, Entry, ExportRequest
-from evidence_log.services import IncidentData, incident_edit, incident_record
+from diary.models import Attachment, Entry, ExportRequest
+from diary.services import IncidentData, entry_edit, entry_record
 from portal import crypto
 from portal.accounts.models import (
     AccountEvent,
@@ -213,7 +213,7 @@ def png_upload(name: str = "photo.png", colour=(200, 30, 30)) -> SimpleUploadedF
 
 
 class EntryFactory(factory.django.DjangoModelFactory):
-    """A diary entry recorded with ``incident_record``: its first version is the next link of
+    """A diary entry recorded with ``entry_record``: its first version is the next link of
     the member's chain. Other keyword arguments are fields of IncidentData; ``uploads`` are
     files recorded with it."""
 
@@ -226,7 +226,7 @@ class EntryFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, member, uploads=(), **fields):
-        return incident_record(member=member, data=IncidentData(**fields), uploads=list(uploads)).entry
+        return entry_record(member=member, data=IncidentData(**fields), uploads=list(uploads)).entry
 
 
 class AttachmentFactory(factory.django.DjangoModelFactory):
@@ -245,7 +245,7 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
             entry = EntryFactory(uploads=[upload], **entry_fields)
         else:
             data = IncidentData.from_content(entry.current_version.content)
-            incident_edit(entry=entry, data=data, uploads=[upload])
+            entry_edit(entry=entry, data=data, uploads=[upload])
         return entry.attachments.order_by("-uploaded_at").first()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("portal", "evidence_log", "safety_plans", "content")
+PACKAGES = ("portal", "diary", "safety_plans", "content")
 
 
 def module_name(path: Path) -> str:
@@ -160,14 +160,14 @@ def describe(graph: dict[str, dict[str, int]], circle: list[str]) -> str:
 def test_the_walk_sees_the_project():
     graph = import_graph()
 
-    assert {"portal.settings", "portal.accounts.models", "evidence_log.models", "content.apps"} <= set(graph)
+    assert {"portal.settings", "portal.accounts.models", "diary.models", "content.apps"} <= set(graph)
     assert not [name for name in graph if ".migrations" in name]
     assert app_of("portal.accounts.models") == "portal.accounts"
     assert app_of("portal.crypto") == "portal"
-    assert "evidence_log.models" in graph["evidence_log.services"]
-    assert is_views("evidence_log.views")
-    assert is_views("evidence_log.export_views")
-    assert not is_views("evidence_log.services")
+    assert "diary.models" in graph["diary.services"]
+    assert is_views("diary.views")
+    assert is_views("diary.export_views")
+    assert not is_views("diary.services")
 
 
 def test_imports_inside_functions_and_relative_imports_are_counted(tmp_path, monkeypatch):

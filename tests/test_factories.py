@@ -7,8 +7,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import check_password
 from django.db import connection
 
-from evidence_log import export, verify
-from evidence_log.models import Attachment, Entry, EntryVersion, ExportRequest, ExportStatus
+from diary import export, verify
+from diary.models import Attachment, Entry, EntryVersion, ExportRequest, ExportStatus
 from portal import crypto
 from portal.accounts.models import (
     AccountEvent,

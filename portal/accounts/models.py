@@ -143,6 +143,8 @@ class PhoneNumber(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     number = EncryptedTextField(owner_field="user")
 
+    sealed_as = "accounts.phonenumber"  # fixed for good: what its encrypted values are bound to
+
     def __str__(self) -> str:
         return f"Number of {self.device}"
 

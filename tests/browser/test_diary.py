@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from playwright.sync_api import expect
 
-from evidence_log import services
-from evidence_log.models import Entry
-from evidence_log.services import IncidentData
+from diary import services
+from diary.models import Entry
+from diary.services import IncidentData
 from tests.factories import MemberFactory
 
 PHONE = {"width": 390, "height": 844}
@@ -87,7 +87,7 @@ def diary_pages(member):
     data = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(data, "JPEG")
     upload = SimpleUploadedFile("p.jpg", data.getvalue(), content_type="image/jpeg")
-    entry = services.incident_record(
+    entry = services.entry_record(
         member=member,
         data=IncidentData(
             what_happened="Followed from the station",
@@ -99,7 +99,7 @@ def diary_pages(member):
         ),
         uploads=[upload],
     ).entry
-    services.incident_edit(
+    services.entry_edit(
         entry=entry,
         data=IncidentData(what_happened="Followed from the station to home", occurred_at=entry.occurred_at),
     )

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from evidence_log.demo import demo_diary_create
-from evidence_log.models import Entry
+from diary.demo import demo_diary_create
+from diary.models import Entry
 from portal import demo
 from portal.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
 SEED_DEMO = Path(demo.__file__).parent / "management" / "commands" / "seed_demo.py"
-APPS = ("evidence_log", "safety_plans", "content")
+APPS = ("diary", "safety_plans", "content")
 
 
 @pytest.fixture

@@ -15,5 +15,7 @@ class SecretRecord(models.Model):
     details = EncryptedJSONField(owner_field="owner")
     attachment = EncryptedFileField(owner_field="owner")
 
+    sealed_as = "testapp.secretrecord"
+
     def __str__(self) -> str:
         return f"record {self.id}"

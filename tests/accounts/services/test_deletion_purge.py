@@ -28,15 +28,15 @@ from PIL import Image
 from wagtail.log_actions import log
 from wagtail.users.models import UserProfile
 
-from evidence_log.models import Attachment, Entry, EntryVersion, ExportRequest, ExportStatus
-from evidence_log.services import (
+from diary.models import Attachment, Entry, EntryVersion, ExportRequest, ExportStatus
+from diary.services import (
     Behaviour,
     IncidentData,
+    entry_delete,
+    entry_destroy,
+    entry_edit,
+    entry_record,
     export_request,
-    incident_delete,
-    incident_destroy,
-    incident_edit,
-    incident_record,
 )
 from portal import crypto
 from portal.accounts.models import AccountEvent, CodeAttempts, PhoneDevice, PhoneNumber, User
@@ -82,16 +82,16 @@ def photo(name: str, colour=(200, 30, 30)) -> SimpleUploadedFile:
 def diary_with_history(member) -> None:
     """Entries with several versions, an edit, one moved to recently deleted, one destroyed, and
     photos; a finished download; and a record of the test app's, with a file."""
-    kept = incident_record(member=member, data=incident("He was at the gate again", 3), uploads=[photo("gate.png")])
-    incident_edit(
+    kept = entry_record(member=member, data=incident("He was at the gate again", 3), uploads=[photo("gate.png")])
+    entry_edit(
         entry=kept.entry,
         data=incident("He was at the gate again, at nine", 3),
         uploads=[photo("gate-2.png", (10, 200, 10))],
     )
-    deleted = incident_record(member=member, data=incident("A message from a new number", 5))
-    incident_delete(entry=deleted.entry)
-    destroyed = incident_record(member=member, data=incident("Flowers left", 7), uploads=[photo("flowers.png")])
-    incident_destroy(entry=destroyed.entry)
+    deleted = entry_record(member=member, data=incident("A message from a new number", 5))
+    entry_delete(entry=deleted.entry)
+    destroyed = entry_record(member=member, data=incident("Flowers left", 7), uploads=[photo("flowers.png")])
+    entry_destroy(entry=destroyed.entry)
     secret = SecretRecord(owner=member, title="kept aside", details={"n": 1})
     store_file(secret, "attachment", io.BytesIO(b"bytes of a recording " * 500))
     secret.save()
@@ -336,10 +336,10 @@ def assert_it_had_everything(member) -> None:
     """The checks can fail: before the purge they find the member everywhere."""
     found = rows_naming(member.pk)
     for label in (
-        "evidence_log.Entry.member",
-        "evidence_log.EntryVersion.member",
-        "evidence_log.Attachment.member",
-        "evidence_log.ExportRequest.member",
+        "diary.Entry.member",
+        "diary.EntryVersion.member",
+        "diary.Attachment.member",
+        "diary.ExportRequest.member",
         "testapp.SecretRecord.owner",
         "portal.DataKey.owner",
         "accounts.SignedInSession.user",
@@ -358,8 +358,8 @@ def assert_it_had_everything(member) -> None:
         "wagtailcore.ModelLogEntry.object_id",
     ):
         assert label in found, label
-    assert len(found["evidence_log.Entry.member"]) == 3
-    assert len(found["evidence_log.EntryVersion.member"]) == 6  # 3 made, an edit, a deletion, a tombstone
+    assert len(found["diary.Entry.member"]) == 3
+    assert len(found["diary.EntryVersion.member"]) == 6  # 3 made, an edit, a deletion, a tombstone
     assert Entry.objects.filter(member=member, deleted_at__isnull=False).count() == 1
     assert Entry.objects.filter(member=member, destroyed_at__isnull=False).count() == 1
     assert len(sessions_of(member.pk)) == 2

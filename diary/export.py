@@ -1,0 +1,370 @@
+"""Export bundles: a signed zip of a member's diary for a date range, for police and courts.
+
+The zip holds ``bundle.pdf`` (for people), the attachments, and ``bundle.json`` (for machines:
+the member's whole hash chain, with content only for the entries exported, and a signed
+manifest of every other file in the zip). diary.verify and docs/verify_bundle_standalone.py
+check it offline.
+
+The zip is written as a stream into whatever the caller gives (for a download, the encrypting
+writer of ``portal.fields.file_writer``), so no unencrypted copy is ever written to disk.
+"""
+
+import base64
+import hashlib
+import io
+import mimetypes
+import uuid
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import IO
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image as PillowImage
+from PIL import ImageOps
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus.flowables import HRFlowable
+
+from portal import crypto
+from portal.accounts.models import User
+from portal.fields import open_file
+
+from . import chain, incident, verify
+from .incident import IncidentData
+from .models import Attachment, Entry, EntryVersion
+
+# Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
+# originals), so the PDF stays small and the pictures of 99 attachments are never all in memory.
+PDF_IMAGE_PIXELS = 1600
+
+
+@dataclass(frozen=True)
+class _Exported:
+    entry: Entry
+    versions: list[EntryVersion]
+    attachments: list[Attachment]
+
+
+def bundle_entries(*, member: User, start: date, end: date) -> list[Entry]:
+    """The entries a bundle of this range holds: those not deleted that happened from ``start``
+    to ``end`` (inclusive, local dates), oldest first, with their versions and attachments."""
+    if end < start:
+        raise ValueError("The end of the range is before its start. Pick an end date on or after the start date.")
+    return list(
+        Entry.objects.for_member(member)
+        .active()
+        .filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
+        .order_by("occurred_at", "recorded_at")
+        .prefetch_related("versions", "attachments")
+    )
+
+
+def bundle_write(*, member: User, start: date, end: date, entries: list[Entry], target: IO[bytes]) -> None:
+    """Write a signed export bundle of ``entries`` (from ``bundle_entries``) as a zip to ``target``.
+
+    ``target`` needs only ``write`` and ``flush``: the zip is streamed, never read back.
+    """
+    generated_at = timezone.now()
+    with crypto.key_scope(), zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        exported = [_Exported(entry, list(entry.versions.all()), list(entry.attachments.all())) for entry in entries]
+        included = {str(item.entry.id) for item in exported}
+        links = [
+            _link(version, with_content=str(version.entry_id) in included)
+            for version in EntryVersion.objects.filter(member=member).order_by("sequence")
+        ]
+        records = [_entry_record(item) for item in exported]
+        last = links[-1] if links else {"sequence": 0, "hash": chain.GENESIS, "entry": None}
+        signed = {
+            "format": verify.FORMAT,
+            "bundle": str(uuid.uuid4()),
+            "member": str(member.pk),
+            "range": {"start": start.isoformat(), "end": end.isoformat()},
+            "generated_at": chain.timestamp(generated_at),
+            "chain_head": {"sequence": last["sequence"], "hash": last["hash"], "entry": last["entry"]},
+            "entries_sha256": verify.entries_digest(records),
+        }
+        # Every other file goes in first, hashed as it is written; bundle.json comes last, with
+        # the manifest of those hashes inside what is signed. So the PDF cannot show the signature.
+        files = {verify.PDF_NAME: _write(archive, verify.PDF_NAME, [_pdf(signed, exported)])}
+        for attachment in (attachment for item in exported for attachment in item.attachments):
+            if (path := _attachment_path(attachment)) not in files:  # the same file attached twice is stored once
+                files[path] = _write(archive, path, open_file(attachment, "file"))
+        signed["files"] = dict(sorted(files.items()))
+        document = {
+            "signed": signed,
+            "signature": {
+                "algorithm": "Ed25519",
+                "public_key": crypto.public_key_b64(),
+                "value": base64.b64encode(crypto.sign(verify.signed_statement(signed))).decode(),
+            },
+            "entries": records,
+            "chain": links,
+        }
+        _write(archive, verify.DOCUMENT_NAME, [chain.canonical(document)])
+
+
+def bundle_build(*, member: User, start: date, end: date, target: IO[bytes]) -> list[Entry]:
+    """Choose the entries of the range and write their bundle to ``target``; return the entries."""
+    entries = bundle_entries(member=member, start=start, end=end)
+    bundle_write(member=member, start=start, end=end, entries=entries, target=target)
+    return entries
+
+
+def _write(archive: zipfile.ZipFile, name: str, chunks) -> str:
+    """Add a file to the zip, chunk by chunk; return its SHA-256."""
+    digest = hashlib.sha256()
+    with archive.open(name, "w") as stream:
+        for chunk in chunks:
+            digest.update(chunk)
+            stream.write(chunk)
+    return digest.hexdigest()
+
+
+def _link(version: EntryVersion, *, with_content: bool) -> dict:
+    link = {
+        "entry": str(version.entry_id),
+        "number": version.number,
+        "sequence": version.sequence,
+        "kind": version.kind,
+        "recorded_at": chain.timestamp(version.recorded_at),
+        "content_digest": version.content_digest,
+        "attachments": sorted(version.attachment_hashes),
+        "previous_hash": version.previous_hash,
+        "hash": version.hash,
+    }
+    if with_content:
+        link["content"] = version.content
+    return link
+
+
+def _attachment_path(attachment: Attachment) -> str:
+    extension = mimetypes.guess_extension(attachment.content_type) or ".bin"
+    return f"{verify.ATTACHMENTS_DIR}{attachment.sha256}{extension}"
+
+
+def _entry_record(item: _Exported) -> dict:
+    content = item.versions[-1].content
+    return {
+        "id": str(item.entry.id),
+        "recorded_at": chain.timestamp(item.entry.recorded_at),
+        "occurred_at": content["occurred_at"],
+        "versions": [version.sequence for version in item.versions],
+        "attachments": [
+            {
+                "sha256": attachment.sha256,
+                "size": attachment.size,
+                "content_type": attachment.content_type,
+                "name": attachment.original_name,
+                "path": _attachment_path(attachment),
+            }
+            for attachment in item.attachments
+        ],
+    }
+
+
+# --- The PDF ------------------------------------------------------------------------------
+
+
+def _when(value: str | datetime) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if timezone.is_naive(moment):
+        return moment.strftime("%d %B %Y, %H:%M")
+    return moment.astimezone(UTC).strftime("%d %B %Y, %H:%M:%S UTC")
+
+
+def _text(value) -> str:
+    """Member-written text, escaped for reportlab's markup, line breaks kept."""
+    escaped = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", "<br/>")
+
+
+def _field_value(field: incident.IncidentField, value) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field.kind == incident.Kind.DATETIME:
+        return _when(value)
+    if field.kind == incident.Kind.CHOICES:
+        labels = field.choice_labels
+        return ", ".join(labels.get(code, code) for code in value) or "None ticked"
+    return _text(value)
+
+
+def _styles() -> dict:
+    styles = getSampleStyleSheet()
+    body = styles["BodyText"]
+    # Member-written text may be one long word (a link, a pasted message): it is broken across
+    # lines rather than running off the page (splitLongWords is set again here, never assumed).
+    return {
+        "title": styles["Title"],
+        "h2": styles["Heading2"],
+        "h3": styles["Heading3"],
+        "h4": styles["Heading4"],
+        "italic": styles["Italic"],
+        "body": ParagraphStyle("member", parent=body, splitLongWords=1),
+        "label": ParagraphStyle("label", parent=body, fontName="Helvetica-Bold", spaceBefore=5, spaceAfter=1),
+        "mono": ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=7.5, leading=9, splitLongWords=1),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=10.5, splitLongWords=1),
+    }
+
+
+def _pdf(signed: dict, exported: list[_Exported]) -> bytes:
+    styles = _styles()
+    body, mono, small, h3 = styles["body"], styles["mono"], styles["small"], styles["h3"]
+    head = signed["chain_head"]
+    public_key = crypto.public_key_b64()
+    key_page = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("signing_key")
+    story = [
+        Paragraph("Diary export", styles["title"]),
+        Paragraph(
+            f"Entries that happened from {date.fromisoformat(signed['range']['start']):%d %B %Y} "
+            f"to {date.fromisoformat(signed['range']['end']):%d %B %Y}.",
+            body,
+        ),
+        Paragraph(f"Generated: {_when(signed['generated_at'])}", body),
+        Paragraph(f"Number of entries: {len(exported)}", body),
+        Paragraph(f"Bundle: {signed['bundle']} &nbsp; Member: {signed['member']}", body),
+        Spacer(1, 4 * mm),
+        Paragraph("Chain head", h3),
+        Paragraph(f"Link {head['sequence']} of the member's chain, hash:", body),
+        Paragraph(head["hash"], mono),
+        Paragraph("Public key of the portal (base64) and its SHA-256 fingerprint", h3),
+        Paragraph(public_key, mono),
+        Paragraph(crypto.public_key_fingerprint(public_key), mono),
+        Paragraph(
+            f"The portal publishes its key at <font name='Courier'>{_text(key_page)}</font>. Compare the "
+            "fingerprint above with the one published there, or read out by the portal's operator.",
+            small,
+        ),
+        Paragraph("How to verify", h3),
+        Paragraph(
+            "This PDF is a readable copy. The evidence is bundle.json in the same zip file, with the "
+            "attachments. Every version of every entry is a link in a hash chain. The server signed the "
+            "chain head above together with a list of the SHA-256 of every other file in the zip, this PDF "
+            "included, so the signature is in bundle.json rather than here. To check the bundle, run "
+            "<font name='Courier'>python verify_bundle_standalone.py bundle.zip --public-key KEY</font> "
+            "(from the portal's docs/verifying-evidence.md, which explains every step so it can be done by "
+            "hand too), with the public key published by the portal, not the one inside the bundle. It names "
+            "the first link or file that does not match, if any.",
+            body,
+        ),
+        Paragraph(
+            "Links that belong to entries outside this range, or to entries deleted by the member, are in "
+            "the chain without their content, so the chain can still be checked from its start.",
+            small,
+        ),
+    ]
+    for number, item in enumerate(exported, start=1):
+        story += [PageBreak(), *_pdf_entry(number, item, styles)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title="Diary export",
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+    ).build(story)
+    return buffer.getvalue()
+
+
+def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
+    body, mono, small = styles["body"], styles["mono"], styles["small"]
+    newest = item.versions[-1]
+    content = newest.content
+    data = IncidentData.from_content(content)
+    approximately = " (approximately)" if data.occurred_approximately else ""
+    parts = [
+        Paragraph(f"Entry {number}", styles["h2"]),
+        Paragraph(f"Entry id: {item.entry.id}", small),
+        Paragraph(f"Happened (the member's account): {_when(content['occurred_at'])}{approximately}", body),
+        Paragraph(f"First recorded by the portal: {_when(item.entry.recorded_at)}", body),
+        Paragraph(
+            f"Versions: {len(item.versions)}; this is version {newest.number}, recorded "
+            f"{_when(newest.recorded_at)} as link {newest.sequence}.",
+            body,
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    # A label, then the value as a paragraph of its own: a paragraph can run on over several
+    # pages, where a table cell cannot (a long account made the whole download fail).
+    for field in incident.exported_fields():
+        parts += [
+            Paragraph(field.exported_label, styles["label"]),
+            Paragraph(_field_value(field, content.get(field.name, "")), body),
+            HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
+        ]
+    parts.append(Paragraph("History", styles["h4"]))
+    for version in item.versions:
+        parts.append(
+            Paragraph(
+                f"Version {version.number}: {version.get_kind_display()}, {_when(version.recorded_at)} "
+                f"(link {version.sequence}, hash <font name='Courier'>{version.hash}</font>)",
+                small,
+            )
+        )
+    parts.append(Paragraph(f"Attachments: {len(item.attachments)}", styles["h4"]))
+    for attachment in item.attachments:
+        path = _attachment_path(attachment)
+        described = [
+            Paragraph(
+                f"{_text(attachment.original_name)} ({attachment.content_type}, {attachment.size} bytes), file {path}",
+                small,
+            ),
+            Paragraph(f"SHA-256: {attachment.sha256}", mono),
+        ]
+        if attachment.content_type.startswith("image/"):
+            picture = _pdf_image(attachment)
+            if picture is None:
+                picture = Paragraph(f"This picture could not be drawn; it is in the zip as {path}.", styles["italic"])
+            described.append(picture)
+        parts += [KeepTogether(described), HRFlowable(width="100%", color=colors.lightgrey)]
+    return parts
+
+
+def _pdf_image(attachment: Attachment) -> Image | None:
+    """The picture, decoded by Pillow and redrawn small, or None if it cannot be decoded.
+
+    Decoding it here, in full, catches a damaged picture before reportlab lays out the PDF
+    (where it would make the whole download fail); the zip keeps the original either way.
+    """
+    original = io.BytesIO(b"".join(open_file(attachment, "file")))  # one picture at a time
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PillowImage.DecompressionBombWarning)
+            with PillowImage.open(original) as picture:
+                picture.draft("RGB", (PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))  # JPEGs decode smaller, faster
+                drawn = ImageOps.exif_transpose(picture)  # as the phone showed it
+                drawn.thumbnail((PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))
+                drawn = _on_white(drawn)
+        redrawn = io.BytesIO()
+        drawn.save(redrawn, format="JPEG", quality=85)
+    # Pillow raises many kinds of error for the many ways a file can be damaged (OSError,
+    # SyntaxError, struct.error, zlib's errors...); any of them means the picture is listed, not drawn.
+    except Exception:
+        return None
+    finally:
+        original.close()
+    redrawn.seek(0)
+    image = Image(redrawn)
+    width, height = image.imageWidth, image.imageHeight
+    scale = min(1.0, (170 * mm) / width, (120 * mm) / height)
+    image.drawWidth, image.drawHeight = width * scale, height * scale
+    return image
+
+
+def _on_white(picture: PillowImage.Image) -> PillowImage.Image:
+    """RGB for JPEG: transparent parts become white, as a viewer would show them on paper."""
+    if picture.mode in ("RGBA", "LA", "P", "PA"):
+        picture = picture.convert("RGBA")
+        background = PillowImage.new("RGB", picture.size, "white")
+        background.paste(picture, mask=picture.getchannel("A"))
+        return background
+    return picture.convert("RGB")

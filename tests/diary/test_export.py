@@ -1,0 +1,241 @@
+"""Export bundles: what the zip holds, for people (PDF) and machines (JSON), and what it leaves out."""
+
+import hashlib
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from diary import export
+from diary.models import EntryVersion
+from diary.services import Behaviour, IncidentData, entry_delete, entry_destroy, entry_edit
+from diary.verify import bundle_verify
+from portal import crypto
+from tests.diary.helpers import read_document, record
+from tests.diary.pdf_text import page_count, pdf_text
+from tests.files import broken_png, png_bytes, upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_from_before_the_checks")]
+
+
+def _read(path, name) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name)
+
+
+def test_bundle_holds_the_signed_chain_a_readable_pdf_and_the_files(member, build):
+    photo = png_bytes()
+    first = record(
+        member,
+        "He waited outside the school gate.",
+        3,
+        uploads=[upload("gate.png", photo, "image/png"), upload("note.txt", b"a note", "text/plain")],
+        location="Elm Road",
+        behaviours=["following"],
+    )
+    entry_edit(
+        entry=first,
+        data=IncidentData(
+            what_happened="He waited outside the school gate for an hour.",
+            occurred_at=first.occurred_at,
+            location="Elm Road",
+            behaviours=["following", "turning_up"],
+            crime_reference="CR/123",
+        ),
+    )
+    record(member, "Five missed calls from a withheld number.", 20, sender="withheld")
+
+    path = build(member)
+
+    document = read_document(path)
+    signed = document["signed"]
+    assert signed["range"] == {"start": "2025-03-01", "end": "2025-03-31"}
+    assert signed["member"] == str(member.pk)
+    chain = document["chain"]
+    assert [link["sequence"] for link in chain] == [1, 2, 3]
+    assert signed["chain_head"]["hash"] == chain[-1]["hash"] == EntryVersion.objects.get(sequence=3).hash
+    assert all(link["content"]["what_happened"] for link in chain)
+    assert document["signature"]["algorithm"] == "Ed25519" and document["signature"]["value"]
+    assert len(document["entries"]) == 2
+    exported_first = next(entry for entry in document["entries"] if entry["id"] == str(first.id))
+    assert exported_first["versions"] == [1, 2]
+    files = {attachment["name"]: attachment for attachment in exported_first["attachments"]}
+    assert set(files) == {"gate.png", "note.txt"}
+    assert _read(path, files["gate.png"]["path"]) == photo
+    assert files["gate.png"]["sha256"] == hashlib.sha256(photo).hexdigest()
+    assert _read(path, files["note.txt"]["path"]) == b"a note"
+
+    pdf = _read(path, "bundle.pdf")
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf)
+    assert signed["chain_head"]["hash"] in text
+    # The signature covers the PDF's own hash, so the cover shows the key to check it with instead.
+    assert document["signature"]["public_key"] in text
+    assert crypto.public_key_fingerprint(document["signature"]["public_key"]) in text
+    assert "/signing-key/" in text
+    assert signed["files"] == {
+        "bundle.pdf": hashlib.sha256(pdf).hexdigest(),
+        files["gate.png"]["path"]: hashlib.sha256(photo).hexdigest(),
+        files["note.txt"]["path"]: hashlib.sha256(b"a note").hexdigest(),
+    }
+    assert "Number of entries: 2" in text
+    assert "He waited outside the school gate for an hour." in text
+    assert "CR/123" in text
+    assert "Versions: 2" in text
+    assert files["gate.png"]["sha256"] in text and files["note.txt"]["sha256"] in text
+    assert b"/Subtype /Image" in pdf  # the photo is drawn, not just listed
+    assert page_count(pdf) >= 3  # the cover, then a page per entry
+
+
+def test_entries_outside_the_range_leave_only_chain_headers(member, other_member, build):
+    secret_file = b"OUTSIDE-FILE-BYTES"
+    outside = record(
+        member, "OUTSIDE-MARKER text", 10, month=2, uploads=[upload("outside.txt", secret_file, "text/plain")]
+    )
+    inside = record(member, "Inside the range.", 10)
+    deleted = record(member, "DELETED-MARKER text", 11)
+    entry_delete(entry=deleted)
+    record(other_member, "OTHER-MEMBER-MARKER", 12)
+
+    path = build(member)
+
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        everything = b"".join(archive.read(name) for name in names)
+    pdf = pdf_text(_read(path, "bundle.pdf"))
+    for marker in ("OUTSIDE-MARKER", "DELETED-MARKER", "OTHER-MEMBER-MARKER"):
+        assert marker.encode() not in everything
+        assert marker not in pdf
+    assert secret_file not in everything
+    assert str(outside.id) not in pdf and str(deleted.id) not in pdf
+    document = read_document(path)
+    assert [entry["id"] for entry in document["entries"]] == [str(inside.id)]
+    # The whole chain is there, so its links can be checked, but only headers for the others.
+    assert len(document["chain"]) == EntryVersion.objects.filter(member=member).count() == 4
+    for link in document["chain"]:
+        assert ("content" in link) == (link["entry"] == str(inside.id))
+    assert not any(name.startswith("attachments/") for name in names)
+
+
+def test_a_destroyed_entry_stays_in_the_chain_as_a_tombstone_without_content(member, build):
+    gone = record(member, "TOMBSTONE-MARKER", 5, uploads=[upload("x.txt", b"gone-bytes", "text/plain")])
+    record(member, "Still here.", 6)
+    entry_destroy(entry=gone)
+
+    document = read_document(build(member))
+
+    links = [link for link in document["chain"] if link["entry"] == str(gone.id)]
+    assert [link["kind"] for link in links] == ["created", "destroyed"]
+    assert all("content" not in link for link in links)
+    assert b"TOMBSTONE-MARKER" not in _read(build(member), "bundle.json")
+
+
+def test_a_member_with_no_entries_gets_an_empty_signed_bundle(member, build):
+    document = read_document(build(member))
+
+    assert document["chain"] == [] and document["entries"] == []
+    assert document["signed"]["chain_head"]["sequence"] == 0
+
+
+def test_a_range_that_ends_before_it_starts_is_refused(member):
+    with pytest.raises(ValueError, match="end of the range is before its start"):
+        export.bundle_build(member=member, start=date(2025, 3, 2), end=date(2025, 3, 1), target=io.BytesIO())
+
+
+# --- Any entry the form accepts exports -------------------------------------------------------
+
+
+def _every_field_full() -> dict:
+    """Every field of the entry form at its longest (see forms.IncidentForm)."""
+    sentence = "He stood across the road and watched the house for a long time. "
+    account = (sentence * (20_000 // len(sentence) + 1))[: 20_000 - len(" END-OF-ACCOUNT")] + " END-OF-ACCOUNT"
+    return {
+        "what_happened": account,
+        "exact_words": "Q" * 20_000,  # one word, as a pasted link or message might be
+        "effect": ("I could not sleep.\n" * 1_100)[:20_000],
+        "witnesses": ("The neighbour at number 12. " * 200)[:5_000],
+        "location": "L" * 500,
+        "sender": "S" * 500,
+        "vehicle": "V" * 500,
+        "crime_reference": "C" * 200,
+        "officer": "O" * 200,
+        "behaviours": [code for code, _label in Behaviour.CHOICES],
+        "occurred_approximately": True,
+        "children_present": True,
+        "reported_to_police": True,
+    }
+
+
+def test_an_entry_with_every_field_full_exports_and_its_words_are_all_in_the_pdf(member, build, public_key):
+    fields = _every_field_full()
+    entry = record(member, day=7, **fields)
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    assert read_document(path)["chain"][0]["content"]["exact_words"] == "Q" * 20_000
+    pdf = _read(path, "bundle.pdf")
+    text = pdf_text(pdf)
+    assert "END-OF-ACCOUNT" in text
+    assert text.count("Q") >= 20_000  # the long word is broken across lines, not cut off
+    assert all(letter * 50 in text for letter in "LSVCO")  # every short field, broken over lines too
+    assert str(entry.id) in text
+    assert page_count(pdf) > 10  # long values run on over pages
+
+
+def test_a_6000_character_account_in_one_paragraph_exports(member, build, public_key):
+    account = ("Words without a line break, " * 300)[:6_000]
+    record(member, account, 8)
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    assert page_count(_read(path, "bundle.pdf")) >= 3
+
+
+def _png(size) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_99_pictures_are_all_in_the_zip_and_drawn_in_the_pdf(member, build, public_key):
+    pictures = [_png(size=(20 + number, 20)) for number in range(99)]  # no two alike
+    record(
+        member,
+        "Photos of every letter.",
+        9,
+        uploads=[upload(f"{n}.png", p, "image/png") for n, p in enumerate(pictures)],
+    )
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    with zipfile.ZipFile(path) as archive:
+        kept = {archive.read(name) for name in archive.namelist() if name.startswith("attachments/")}
+    assert kept == set(pictures)
+    assert _read(path, "bundle.pdf").count(b"/Subtype /Image") == 99
+
+
+def test_a_picture_the_pdf_cannot_draw_is_named_in_the_pdf_and_kept_in_the_zip(member, build, public_key):
+    """Kept before uploads were decoded in full: a PNG whose checksums are right but whose
+    picture is broken. The download is still made, with the file byte for byte."""
+    damaged, good = broken_png(), png_bytes()
+    record(
+        member,
+        "A photo of the car.",
+        10,
+        uploads=[upload("car.png", damaged, "image/png"), upload("gate.png", good, "image/png")],
+    )
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    damaged_path = f"attachments/{hashlib.sha256(damaged).hexdigest()}.png"
+    assert _read(path, damaged_path) == damaged
+    pdf = _read(path, "bundle.pdf")
+    text = " ".join(pdf_text(pdf).split())
+    assert f"This picture could not be drawn; it is in the zip as {damaged_path}." in text
+    assert pdf.count(b"/Subtype /Image") == 1  # the good one is still drawn
