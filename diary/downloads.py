@@ -4,6 +4,7 @@ kept encrypted for a day, removed when it expires or when an entry it holds is d
 The bundle's contents (the PDF, the JSON, the files) are written by ``export``.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import IO, cast
 from uuid import UUID
@@ -21,6 +22,12 @@ from .guards import chain_lock, files_removed_on_failure
 from .models import Entry, ExportRequest, ExportStatus
 
 EXPORT_LIFETIME = timedelta(hours=24)
+# While a download is being prepared its page asks the browser to load it again this often.
+REFRESH_SECONDS = 3
+# ...but only this long after it was asked for. A bundle takes seconds; one still waiting after
+# this is stuck (the worker is down), and a page that refreshed itself for ever would keep alive
+# a session that should sign out when nobody is using the phone.
+PREPARING_REFRESH_LIMIT = timedelta(minutes=10)
 
 
 def export_request(*, member: User, start: date, end: date) -> ExportRequest:
@@ -30,6 +37,16 @@ def export_request(*, member: User, start: date, end: date) -> ExportRequest:
     export = ExportRequest.objects.create(member=member, start=start, end=end)
     transaction.on_commit(lambda: export_build.enqueue(str(export.pk)))
     return export
+
+
+def exports_preparing(*, exports: Iterable[ExportRequest], now: datetime) -> bool:
+    """Whether any of ``exports`` is still being prepared, and recently enough asked for that the
+    member's page should keep checking on it (``PREPARING_REFRESH_LIMIT``)."""
+    return any(
+        export.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
+        and now - export.requested_at < PREPARING_REFRESH_LIMIT
+        for export in exports
+    )
 
 
 @task

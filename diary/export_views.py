@@ -14,7 +14,6 @@ from portal.fields import open_file
 from . import downloads, selectors
 from .errors import DiaryError
 from .forms import ExportForm
-from .models import ExportStatus
 from .permissions import diary_member_required, export_for_download
 
 
@@ -34,16 +33,17 @@ def export(request):
                 messages.info(request, "Your download is being prepared. It stays here for 24 hours once it is ready.")
                 return redirect("diary:export")
     else:
-        form = ExportForm(
-            initial={"start": selectors.export_default_start(member=request.user), "end": timezone.localdate()}
-        )
+        # As a date input reads them (YYYY-MM-DD): in the site's own date format the browser shows
+        # the field blank and posts nothing, and the defaults came back as "This field is required".
+        start, end = selectors.export_default_start(member=request.user), timezone.localdate()
+        form = ExportForm(initial={"start": start.isoformat(), "end": end.isoformat()})
     exports = selectors.exports_recent(member=request.user)
-    waiting = any(e.status in (ExportStatus.PENDING, ExportStatus.RUNNING) for e in exports)
-    return render(
-        request,
-        "diary/export.html",
-        {"section": "Download", "form": form, "exports": exports, "waiting": waiting, "now": timezone.now()},
-    )
+    response = render(request, "diary/export.html", {"section": "Download", "form": form, "exports": exports})
+    if request.method == "GET" and downloads.exports_preparing(exports=exports, now=timezone.now()):
+        # The page moves on by itself once the download is ready: a header, which needs no script
+        # (the CSP allows none inline). Never on a form sent back with a mistake to correct.
+        response["Refresh"] = str(downloads.REFRESH_SECONDS)
+    return response
 
 
 @diary_member_required

@@ -3,6 +3,7 @@ removed after a day or when an entry they hold is destroyed."""
 
 import io
 import os
+import re
 import stat
 import tempfile
 import time
@@ -24,6 +25,7 @@ from diary.services import entry_destroy
 from diary.verify import bundle_verify
 from portal.fields import encrypted_storage
 from tests.diary.helpers import record, stored_files
+from tests.factories import ExportRequestFactory
 from tests.files import upload
 
 
@@ -71,6 +73,81 @@ def test_the_stored_bundle_is_encrypted(client, member, request_export):
         raw = stored.read()
     assert b"marmalade" not in raw
     assert not raw.startswith(b"PK")  # not a readable zip
+
+
+def _date_inputs(html: str) -> dict[str, str]:
+    """The date fields of the page's form, by name, with the value each is rendered with."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        if 'type="date"' in tag:
+            name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
+def test_the_dates_the_form_offers_are_sent_as_they_are_and_make_a_download(client, member, request_export):
+    record(member, "Waiting by the car park", 12)
+    client.force_login(member)
+
+    offered = _date_inputs(client.get(reverse("diary:export")).content.decode())
+
+    # A date input shows, and sends, only YYYY-MM-DD; anything else reaches the server blank.
+    assert offered == {"start": "2025-03-12", "end": timezone.localdate().isoformat()}
+    response = request_export(client, **offered)
+    assert response.status_code == 302
+    export = ExportRequest.objects.get(member=member)
+    assert (export.start, export.end) == (date(2025, 3, 12), timezone.localdate())
+    assert export.status == ExportStatus.READY
+
+
+def test_a_missing_date_is_named_once_and_the_other_date_is_kept(client, member, request_export):
+    client.force_login(member)
+
+    response = request_export(client, start="", end="2025-03-31")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("This field is required.") == 1
+    assert _date_inputs(html) == {"start": "", "end": "2025-03-31"}
+    assert not ExportRequest.objects.exists()
+
+
+def test_the_page_refreshes_itself_while_a_download_is_prepared_and_stops_when_it_is_ready(client, member):
+    export = ExportRequestFactory(member=member)  # asked for, not yet built
+    client.force_login(member)
+
+    assert client.get(reverse("diary:export"))["Refresh"] == "3"
+    ExportRequest.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
+    assert client.get(reverse("diary:export"))["Refresh"] == "3"
+
+    ExportRequest.objects.filter(pk=export.pk).update(
+        status=ExportStatus.READY, expires_at=timezone.now() + timedelta(hours=24)
+    )
+    assert "Refresh" not in client.get(reverse("diary:export"))
+
+
+@pytest.mark.parametrize("status", [ExportStatus.FAILED, ExportStatus.REMOVED])
+def test_a_download_that_is_finished_one_way_or_another_does_not_refresh_the_page(client, member, status):
+    ExportRequestFactory(member=member, status=status)
+    client.force_login(member)
+
+    assert "Refresh" not in client.get(reverse("diary:export"))
+
+
+def test_a_download_stuck_for_long_stops_refreshing_the_page_so_the_session_can_time_out(client, member):
+    ExportRequestFactory(member=member, requested_at=timezone.now() - timedelta(minutes=11))
+    client.force_login(member)
+
+    assert "Refresh" not in client.get(reverse("diary:export"))
+
+
+def test_a_form_sent_back_with_a_mistake_is_not_refreshed_away(client, member, request_export):
+    ExportRequestFactory(member=member)
+    client.force_login(member)
+
+    response = request_export(client, start="", end="2025-03-31")
+
+    assert response.status_code == 200 and "Refresh" not in response
 
 
 def test_dates_the_wrong_way_round_are_refused_kindly(client, member, request_export):
