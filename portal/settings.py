@@ -132,6 +132,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    # The advice library's sitemap.xml (Django's sitemaps app brings its template).
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -466,6 +469,9 @@ WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # its forms still set nobody's password.
 WAGTAILUSERS_PASSWORD_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# How long a public page's body stays in the server's cache. Publishing clears it at once; this
+# bounds how long another app server with its own in-memory cache (no REDIS_URL) can lag behind.
+CONTENT_CACHE_SECONDS = int(os.environ.get("CONTENT_CACHE_SECONDS", "300"))
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would otherwise call out to a third party
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party requests, no email hashes leaving the site
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # documents pass through permission checks

@@ -15,6 +15,8 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("start/", views.before_you_start, name="before_you_start"),
     path("help/using-this-site/", views.using_this_site, name="using_this_site"),
+    # The advice library's search, robots.txt and sitemap.xml; its pages are Wagtail's, at the end.
+    path("", include("content.urls")),
     path("", include("diary.public_urls")),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("session/keep-alive/", views.keep_alive, name="keep_alive"),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.views import serve as wagtail_serve
 
 from portal.accounts.selectors import two_step_is_on
 from portal.accounts.services.sessions import session_forget
@@ -20,10 +21,12 @@ from portal.security import forget_site_data
 
 @require_GET
 def index(request):
-    """The public front page. Signed-in people go straight to their own home."""
+    """The public front page, the advice library's home page that editors keep in Wagtail.
+    Signed-in people go straight to their own home, as they always have: it is where their
+    notes and settings are, and the advice is a link away."""
     if request.user.is_authenticated:
         return redirect("home")
-    return render(request, "portal/index.html")
+    return wagtail_serve(request, "")
 
 
 @login_required
