@@ -10,7 +10,19 @@ from .models import Role
 # Permissions a role carries without any group membership.
 ROLE_PERMISSIONS = {
     Role.EDITOR: {"wagtailadmin.access_admin"},
+    Role.REVIEWER: {"wagtailadmin.access_admin"},
     Role.ADMIN: {"wagtailadmin.access_admin"},
+}
+
+# The Wagtail groups (made by content's migrations) whose page, snippet and workflow permissions
+# a role brings. Wagtail reads page permissions and review tasks from group membership only, so
+# membership follows the role (services.staff.role_groups_sync): an administrator sets the role,
+# which is recorded and told to its owner, and never the groups by hand.
+ADVICE_EDITORS_GROUP = "Advice editors"
+ADVICE_REVIEWERS_GROUP = "Advice reviewers"
+ROLE_GROUPS = {
+    Role.EDITOR: (ADVICE_EDITORS_GROUP,),
+    Role.REVIEWER: (ADVICE_REVIEWERS_GROUP,),
 }
 
 

@@ -19,13 +19,15 @@ class Role(models.TextChoices):
     WORKER = "worker", "Support worker"
     COORDINATOR = "coordinator", "Coordinator"
     EDITOR = "editor", "Advice editor"
+    # An advice editor who may also approve and publish advice (portal.accounts.auth.ROLE_GROUPS).
+    REVIEWER = "reviewer", "Advice reviewer"
     ADMIN = "admin", "Administrator"
 
 
 # Roles whose work happens inside an organisation.
 ORGANISATION_ROLES = (Role.WORKER, Role.COORDINATOR)
 # Everyone but members: these accounts are created by an admin and must use 2FA.
-STAFF_ROLES = (Role.WORKER, Role.COORDINATOR, Role.EDITOR, Role.ADMIN)
+STAFF_ROLES = (Role.WORKER, Role.COORDINATOR, Role.EDITOR, Role.REVIEWER, Role.ADMIN)
 
 
 class Organisation(models.Model):

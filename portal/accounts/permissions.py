@@ -14,9 +14,14 @@ DJANGO_ADMIN_PREFIX = "/django-admin/"
 AnyUser = User | AnonymousUser
 
 
+# The roles that write and review advice; what each may do there comes from its Wagtail group
+# (portal.accounts.auth.ROLE_GROUPS).
+ADVICE_ROLES = (Role.EDITOR, Role.REVIEWER)
+
+
 def can_use_wagtail_admin(user: AnyUser) -> bool:
-    """The advice library's admin is for advice editors and administrators."""
-    return user.is_authenticated and user.is_active and user.role in (Role.EDITOR, Role.ADMIN)
+    """The advice library's admin is for advice editors, reviewers and administrators."""
+    return user.is_authenticated and user.is_active and user.role in (*ADVICE_ROLES, Role.ADMIN)
 
 
 def can_use_django_admin(user: AnyUser) -> bool:

@@ -2,9 +2,11 @@
 their role, organisation or whether they are open; each change is recorded and told to the owner."""
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .. import tasks
+from ..auth import ROLE_GROUPS
 from ..errors import NotAllowed
 from ..models import AccountEvent, Organisation, Role, User
 from ..selectors import email_in_use
@@ -29,6 +31,7 @@ def staff_account_create(*, email: str, role: Role, actor: User, organisation: O
     else:
         user = User.objects.create_user(email, None, role=role, organisation=organisation)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    role_groups_sync(user=user)
     event_record(user=user, kind=AccountEvent.Kind.STAFF_INVITED, actor=actor)
     # Sent once the account is committed: a creation that rolls back invites nobody.
     transaction.on_commit(lambda: tasks.staff_invitation_send.enqueue(user.pk))
@@ -69,6 +72,17 @@ def account_admin_change(
         return []
     account.validate_constraints()
     account.save(update_fields=fields)
+    if AccountEvent.Kind.ROLE_CHANGED in kinds:
+        role_groups_sync(user=account)
     if AccountEvent.Kind.DEACTIVATED in kinds:
         sessions.sessions_end_all(user=account)
     return [event_record(user=account, kind=kind, actor=actor) for kind in kinds]
+
+
+def role_groups_sync(*, user: User) -> None:
+    """Put the account in exactly the groups its role brings (auth.ROLE_GROUPS), and no other.
+
+    Wagtail grants page permissions and review tasks through groups alone; nobody sets them by
+    hand here, so an editor made a support worker keeps nothing of the advice library's.
+    """
+    user.groups.set(Group.objects.filter(name__in=ROLE_GROUPS.get(Role(user.role), ())))
