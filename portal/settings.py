@@ -149,12 +149,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before the host check and the HTTPS redirect: probes come
+    # straight to the app server, over plain HTTP, under whatever address the orchestrator uses.
+    "portal.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Near the top so that responses made by the middleware below (the staff areas' 403,
     # the session timeout's redirect) are not framed either.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "portal.security.SecurityHeadersMiddleware",
+    # Inside the headers above and outside everything that reads the database: a request that
+    # fails because the database is down gets "try again in a moment" (503), not the error page.
+    "portal.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
