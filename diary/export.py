@@ -73,7 +73,7 @@ def bundle_write(*, member: User, start: date, end: date, entries: list[Entry], 
     """
     generated_at = timezone.now()
     with crypto.key_scope(), zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        exported = [_Exported(entry, list(entry.versions.all()), list(entry.attachments.all())) for entry in entries]
+        exported = [_Exported(entry, list(entry.versions.all()), _current_files(entry)) for entry in entries]
         included = {str(item.entry.id) for item in exported}
         links = [
             _link(version, with_content=str(version.entry_id) in included)
@@ -144,6 +144,12 @@ def _link(version: EntryVersion, *, with_content: bool) -> dict:
     return link
 
 
+def _current_files(entry: Entry) -> list[Attachment]:
+    """The files of the entry's current version: one removed by an edit is left out (its hash
+    stays in the earlier versions' links, which still verify)."""
+    return [attachment for attachment in entry.attachments.all() if attachment.removed_in_id is None]
+
+
 def _attachment_path(attachment: Attachment) -> str:
     extension = mimetypes.guess_extension(attachment.content_type) or ".bin"
     return f"{verify.ATTACHMENTS_DIR}{attachment.sha256}{extension}"
@@ -186,8 +192,8 @@ def _text(value) -> str:
 
 
 def _field_value(field: incident.IncidentField, value) -> str:
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
+    if field.kind in (incident.Kind.BOOL, incident.Kind.YES_NO):
+        return field.text(value)  # "Not answered", never "No", for a question left unanswered
     if field.kind == incident.Kind.DATETIME:
         return _when(value)
     if field.kind == incident.Kind.CHOICES:
@@ -298,7 +304,7 @@ def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
     for field in incident.exported_fields():
         parts += [
             Paragraph(field.exported_label, styles["label"]),
-            Paragraph(_field_value(field, content.get(field.name, "")), body),
+            Paragraph(_field_value(field, getattr(data, field.name)), body),  # read by the version's schema
             HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
         ]
     parts.append(Paragraph("History", styles["h4"]))

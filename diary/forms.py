@@ -4,6 +4,7 @@ Attachments are checked by what they contain, never by their name or the browser
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django import forms
 from django.conf import settings
@@ -13,6 +14,7 @@ from portal import uploads
 
 from . import incident
 from .incident import Behaviour, IncidentData
+from .models import Attachment
 
 
 def validate_attachment(upload) -> None:
@@ -83,6 +85,19 @@ def _incident_form_field(field: incident.IncidentField) -> forms.Field:
     question: forms.Field
     if field.kind == incident.Kind.BOOL:
         question = forms.BooleanField(label=field.label, required=False)
+    elif field.kind == incident.Kind.YES_NO:
+        # Three choices, "Not answered" until the member picks another: an untouched question
+        # must never read as "No".
+        question = forms.TypedChoiceField(
+            label=field.label,
+            choices=incident.ANSWER_CHOICES,
+            coerce=incident.Answer,
+            empty_value=incident.Answer.NOT_ANSWERED,
+            initial=incident.Answer.NOT_ANSWERED,
+            widget=forms.RadioSelect,
+            required=False,
+            error_messages={"invalid_choice": f"Choose yes, no or not answered for “{field.label}”."},
+        )
     elif field.kind == incident.Kind.CHOICES:
         question = forms.MultipleChoiceField(
             label=field.label, choices=field.choices, widget=forms.CheckboxSelectMultiple, required=field.required
@@ -119,10 +134,23 @@ class IncidentForm(forms.Form):
         help_text="Optional. You can choose several files.",
     )
 
-    def __init__(self, *args, data_initial: IncidentData | None = None, **kwargs):
+    def __init__(self, *args, data_initial: IncidentData | None = None, removable: Iterable[Attachment] = (), **kwargs):
         super().__init__(*args, **kwargs)
         declared = {field.name: _incident_form_field(field) for field in incident.FIELDS if field.name != "occurred_at"}
         self.fields.update(declared)
+        removable = list(removable)
+        if removable:
+            # One "Remove this file" box per file of the current version (the edit page only).
+            self.fields["remove"] = forms.MultipleChoiceField(
+                label="Remove files added by mistake",
+                choices=[(str(attachment.pk), attachment.original_name or "File") for attachment in removable],
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                error_messages={
+                    "invalid_choice": "One of the files to remove is no longer in this entry. Nothing was removed; "
+                    "check the list of files and save again."
+                },
+            )
         # The order of the page (and of its list of problems): what happened, when, files, the rest.
         self.order_fields(
             [
@@ -131,6 +159,7 @@ class IncidentForm(forms.Form):
                 "occurred_time",
                 *self._names(incident.Section.WHEN),
                 "attachments",
+                "remove",
                 *self._names(incident.Section.DETAILS),
             ]
         )
@@ -168,7 +197,8 @@ class IncidentForm(forms.Form):
         """Whether the "more details" section should start open (it holds data or errors)."""
         source = self.data if self.is_bound else self.initial
         return any(
-            (self.is_bound and self[name].errors) or source.get(name) not in (None, "", [], False)
+            (self.is_bound and self[name].errors)
+            or source.get(name) not in (None, "", [], False, incident.field(name).empty())
             for name in self._names(incident.Section.DETAILS)
         )
 
@@ -194,6 +224,10 @@ class IncidentForm(forms.Form):
     def incident_data(self) -> IncidentData:
         cleaned = self.cleaned_data
         return IncidentData(**{field.name: cleaned[field.name] for field in incident.FIELDS})
+
+    def removed_attachments(self) -> list[str]:
+        """The ids of the files ticked "Remove this file" (none on the new-entry form)."""
+        return list(self.cleaned_data.get("remove", []))
 
 
 class TimelineFilterForm(forms.Form):

@@ -6,9 +6,14 @@ PDF and the JSON of a download are all built from it. Adding a field is one edit
 migration only if it is also copied out to a column, as ``occurred_at`` and ``behaviours`` are).
 
 Everything reads ``FIELDS`` when it runs, never a copy taken at import.
+
+A yes/no question has three answers: yes, no and not answered. Content written before that
+(``SCHEMA`` 1, with no ``_schema`` key) stored such a question as a tick box, where an unticked
+box meant only that nothing was said; it reads as "not answered", never "no". Versions are never
+rewritten (they are links of a hash chain), so the rule lives here, where content is read.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,9 +25,31 @@ from .errors import InvalidIncident
 class Kind(StrEnum):
     TEXT = "text"  # one line
     LONG_TEXT = "long_text"  # several lines, kept as written
-    BOOL = "bool"  # a box to tick
+    BOOL = "bool"  # a box to tick: ticked says something, unticked says nothing
+    YES_NO = "yes_no"  # a question answered yes, no, or not at all (see Answer)
     CHOICES = "choices"  # any number of codes from a list (codes are stored, labels shown)
     DATETIME = "datetime"  # stored as ISO 8601 text
+
+
+class Answer(StrEnum):
+    """The answers to a yes/no question; codes are stored, labels are shown and exported."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_ANSWERED = "not_answered"
+
+    @property
+    def label(self) -> str:
+        return {Answer.YES: "Yes", Answer.NO: "No", Answer.NOT_ANSWERED: "Not answered"}[self]
+
+
+ANSWER_CHOICES = tuple((answer.value, answer.label) for answer in Answer)
+
+# The version of the content's format, stored in new content under SCHEMA_KEY. 1 (no key):
+# yes/no questions were tick boxes, stored true or false. 2: they are Answer codes.
+SCHEMA = 2
+SCHEMA_KEY = "_schema"
+UNTICKED = "Not ticked"  # a box left unticked: the member said nothing, which is not "no"
 
 
 class Section(StrEnum):
@@ -90,7 +117,22 @@ class IncidentField:
 
     def empty(self) -> Any:
         """The value of a question left unanswered (there is none for a date and time)."""
-        return {Kind.BOOL: False, Kind.CHOICES: []}.get(self.kind, "")
+        return {Kind.BOOL: False, Kind.YES_NO: Answer.NOT_ANSWERED, Kind.CHOICES: []}.get(self.kind, "")
+
+    def text(self, value: Any, *, when: Callable[[datetime], str] = lambda moment: moment.isoformat()) -> str:
+        """The value as words, the same on every page and in every export: a yes/no question
+        reads "Yes", "No" or "Not answered"; an unticked box "Not ticked"; choices their labels.
+        ``when`` writes a date and time (each output has its own clock and format)."""
+        if self.kind == Kind.YES_NO:
+            return Answer(value).label
+        if self.kind == Kind.BOOL:
+            return "Yes" if value else UNTICKED
+        if self.kind == Kind.CHOICES:
+            labels = self.choice_labels
+            return ", ".join(labels.get(code, code) for code in value) or "None ticked"
+        if self.kind == Kind.DATETIME:
+            return when(value)
+        return str(value)
 
 
 FIELDS: tuple[IncidentField, ...] = (
@@ -142,7 +184,7 @@ FIELDS: tuple[IncidentField, ...] = (
         rows=2,
         searched=True,
     ),
-    IncidentField("children_present", Kind.BOOL, "Children were present", heading="Children present"),
+    IncidentField("children_present", Kind.YES_NO, "Were children present?", heading="Children present"),
     IncidentField(
         "effect",
         Kind.LONG_TEXT,
@@ -153,8 +195,8 @@ FIELDS: tuple[IncidentField, ...] = (
     ),
     IncidentField(
         "reported_to_police",
-        Kind.BOOL,
-        "I reported it to the police",
+        Kind.YES_NO,
+        "Did you report it to the police?",
         heading="Reported to the police",
         export_label="Reported to police",
     ),
@@ -213,6 +255,11 @@ class IncidentData:
         missing = [f.name for f in declared if f.kind == Kind.DATETIME and f.name not in values]
         if missing:
             raise TypeError(f"IncidentData needs {missing[0]!r}")
+        for f in declared:
+            if f.kind == Kind.YES_NO and isinstance(values.get(f.name), bool):
+                # Said in code (a demo, a test): True is yes and False is no. Stored content
+                # of SCHEMA 1 is read by from_content, where False means not answered.
+                values[f.name] = Answer.YES if values[f.name] else Answer.NO
         # The values are the instance's attributes (its __dict__), in the order of FIELDS.
         self.__dict__.update({f.name: values.get(f.name, f.empty()) for f in declared})
         self._check(declared)
@@ -224,6 +271,10 @@ class IncidentData:
                 raise InvalidIncident(declared_field.required_message)
             if declared_field.kind == Kind.CHOICES and set(value) - set(declared_field.choice_labels):
                 raise InvalidIncident(declared_field.invalid_choice_message)
+            if declared_field.kind == Kind.YES_NO:
+                if value not in set(Answer):
+                    raise InvalidIncident(f"Answer “{declared_field.label}” with yes, no or not answered.")
+                self.__dict__[declared_field.name] = Answer(value)
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(name)  # only declared fields are set; this tells type checkers any of them may be
@@ -247,7 +298,8 @@ class IncidentData:
         return IncidentData(**{**self.values(), **changes})
 
     def as_content(self) -> dict:
-        """The content of a version, as it is encrypted and hashed (its format must not change)."""
+        """The content of a version, as it is encrypted and hashed, marked with its ``SCHEMA``
+        (a format once written is read by from_content for good: versions are never rewritten)."""
         content = self.values()
         for declared_field in FIELDS:
             value = content[declared_field.name]
@@ -255,41 +307,78 @@ class IncidentData:
                 content[declared_field.name] = value.isoformat()
             elif declared_field.kind == Kind.CHOICES:
                 content[declared_field.name] = sorted(value)
+            elif declared_field.kind == Kind.YES_NO:
+                content[declared_field.name] = str(value)
+        content[SCHEMA_KEY] = SCHEMA
         return content
 
     @classmethod
     def from_content(cls, content: dict) -> "IncidentData":
-        """Read a version's content back; fields it does not have (it is older) are unanswered."""
+        """Read a version's content back, by its own schema; fields it does not have (it is
+        older) are unanswered, and so is a yes/no question it stored as an unticked box."""
+        schema = content.get(SCHEMA_KEY, 1)
         values = {}
         for declared_field in FIELDS:
             if declared_field.name in content:
                 value = content[declared_field.name]
                 if declared_field.kind == Kind.DATETIME:
                     value = datetime.fromisoformat(value)
+                elif declared_field.kind == Kind.YES_NO and schema < 2:
+                    value = Answer.YES if value is True else Answer.NOT_ANSWERED
                 values[declared_field.name] = value
         return cls(**values)
 
 
 @dataclass(frozen=True)
 class ShownField:
-    """One row of the entry's page: the heading, the kind (how it is drawn) and the value
-    (for choices, their labels)."""
+    """One row of the entry's page: the heading, the kind (how it is drawn), the value (for
+    choices, their labels) and the value as words (``IncidentField.text``)."""
 
     name: str
     heading: str
     kind: Kind
     value: Any
+    text: str = ""
+
+
+def _always_shown(declared_field: IncidentField) -> bool:
+    """A yes/no question or a box has a row even when nothing was said: "Not answered" is
+    part of the record (a missing row would leave a reader to guess)."""
+    return declared_field.kind in (Kind.BOOL, Kind.YES_NO)
 
 
 def shown_fields(data: IncidentData) -> list[ShownField]:
-    """The rows of the entry's page: every answered field (a box is always answered)."""
+    """The rows of the entry's page: every answered field, and every yes/no question."""
     rows = []
     for declared_field in FIELDS:
         value = getattr(data, declared_field.name)
-        if not declared_field.listed or (declared_field.kind != Kind.BOOL and not value):
+        if not declared_field.listed or (not _always_shown(declared_field) and not value):
             continue
+        text = declared_field.text(value)
         if declared_field.kind == Kind.CHOICES:
             labels = declared_field.choice_labels
             value = [labels[code] for code in value]
-        rows.append(ShownField(declared_field.name, declared_field.shown_heading, declared_field.kind, value))
+        rows.append(ShownField(declared_field.name, declared_field.shown_heading, declared_field.kind, value, text))
     return rows
+
+
+@dataclass(frozen=True)
+class RenderedField:
+    """One field of a version as words, for a page or an export: the declared field (its
+    ``exported_label`` and ``shown_heading``), the value as read, and the words."""
+
+    field: IncidentField
+    value: Any
+    text: str
+
+
+def rendered_fields(
+    data: IncidentData, *, when: Callable[[datetime], str] = lambda moment: moment.isoformat()
+) -> list[RenderedField]:
+    """Every field of one version, in the export's order (``exported_fields``), as words:
+    what an earlier version said in full, for the history page and the PDF."""
+    return [
+        RenderedField(declared_field, value, declared_field.text(value, when=when))
+        for declared_field in exported_fields()
+        for value in [getattr(data, declared_field.name)]
+    ]

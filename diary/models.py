@@ -106,8 +106,19 @@ class EntryVersion(models.Model):
         return f"version {self.number} of {self.entry_id}"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def current(self):
+        """The files of the entry's current version: those not removed by an edit."""
+        return self.filter(removed_in__isnull=True)
+
+
 class Attachment(models.Model):
-    """A photo, screenshot, recording or document, kept byte for byte, encrypted."""
+    """A photo, screenshot, recording or document, kept byte for byte, encrypted.
+
+    An edit can remove a file added by mistake: the new version no longer lists its hash, and
+    ``removed_in`` names that version. The earlier versions still list it (the chain is never
+    rewritten), so the file is kept until the entry is destroyed, then destroyed with the rest.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -118,6 +129,16 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+    removed_in = models.ForeignKey(
+        EntryVersion,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="removed_attachments",
+    )
+
+    objects = AttachmentQuerySet.as_manager()
 
     sealed_as = "evidence_log.attachment"  # fixed for good: what its encrypted values are bound to
 

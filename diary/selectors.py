@@ -6,17 +6,20 @@ the member's own entries.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from portal.accounts.models import User
 
 from . import incident
-from .incident import IncidentData
+from .compare import Change, Piece, word_changes
+from .incident import IncidentData, RenderedField
 from .models import Attachment, Entry, EntryVersion, ExportRequest
 
 
@@ -32,7 +35,7 @@ class TimelineItem:
 
 def _attachments_prefetch() -> Prefetch:
     # Only what a list shows: no encrypted name, so listing decrypts nothing per file.
-    return Prefetch("attachments", queryset=Attachment.objects.only("id", "entry_id", "size", "content_type"))
+    return Prefetch("attachments", queryset=Attachment.objects.current().only("id", "entry_id", "size", "content_type"))
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -102,13 +105,119 @@ def recently_deleted_count(*, member: User) -> int:
 
 
 def entry_attachments(entry: Entry) -> QuerySet[Attachment]:
-    return entry.attachments.all()
+    """The files of the entry's current version (not those an edit removed)."""
+    return entry.attachments.current()
 
 
-def entry_versions(entry: Entry) -> QuerySet[EntryVersion]:
-    """Every version of the entry, oldest first, with its content still sealed (the history
-    page shows server times and kinds, not content)."""
-    return entry.versions.defer("content").order_by("number")
+def local_when(moment: datetime.datetime) -> str:
+    """A date and time as the diary's pages write it, in the site's time zone."""
+    return date_format(timezone.localtime(moment), "l j F Y, H:i")
+
+
+@dataclass(frozen=True)
+class RenderedVersion:
+    """One version of an entry with every field as words (``incident.rendered_fields``);
+    ``fields`` is empty for a version whose content was destroyed."""
+
+    version: EntryVersion
+    fields: list[RenderedField]
+
+
+def versions_rendered(
+    versions: Sequence[EntryVersion], *, when: Callable[[datetime.datetime], str] = local_when
+) -> list[RenderedVersion]:
+    """Each version, as given (their content already read), with its fields as words, read by
+    the version's own schema. No queries: the PDF's earlier versions and the history page use it."""
+    return [
+        RenderedVersion(
+            version,
+            []
+            if version.content is None
+            else incident.rendered_fields(IncidentData.from_content(version.content), when=when),
+        )
+        for version in versions
+    ]
+
+
+@dataclass(frozen=True)
+class FieldInVersion:
+    """A field of one version on the history page: its words, and, where they differ from the
+    version before, the words as pieces kept, added and removed."""
+
+    heading: str
+    text: str
+    changed: bool
+    pieces: list[Piece]
+
+
+@dataclass(frozen=True)
+class FileInVersion:
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class HistoryVersion:
+    version: EntryVersion
+    fields: list[FieldInVersion]
+    files: list[FileInVersion]
+    files_added: list[FileInVersion]
+    files_removed: list[FileInVersion]
+
+    @property
+    def words_changed(self) -> bool:
+        return any(field.changed for field in self.fields)
+
+
+def _fields_in_version(now: list[RenderedField], before: list[RenderedField] | None) -> list[FieldInVersion]:
+    earlier = {rendered.field.name: rendered for rendered in before or []}
+    rows = []
+    for rendered in now:
+        previous = earlier.get(rendered.field.name)
+        old_text = previous.text if previous is not None and _said(previous) else ""
+        new_text = rendered.text if _said(rendered) else ""
+        if not old_text and not new_text:
+            continue  # empty in this version and the one before: nothing to show
+        changed = before is not None and old_text != new_text
+        pieces = word_changes(old_text, new_text) if changed else [Piece(Change.SAME, new_text)]
+        rows.append(FieldInVersion(rendered.field.shown_heading, new_text, changed, pieces))
+    return rows
+
+
+def _said(rendered: RenderedField) -> bool:
+    """Whether the field has a row: it holds something, or it is a question whose "not
+    answered" is part of the record."""
+    return bool(rendered.value) or rendered.field.kind in (incident.Kind.BOOL, incident.Kind.YES_NO)
+
+
+def _files(hashes: list[str], names: dict[str, str]) -> list[FileInVersion]:
+    return [FileInVersion(names.get(sha256, "File"), sha256) for sha256 in hashes]
+
+
+def entry_history(entry: Entry) -> list[HistoryVersion]:
+    """Every version of the entry, oldest first: its full content, what changed in the words
+    from the version before, and the files it lists, added and removed. Two queries, however
+    many versions (the versions with their content, and the entry's files, removed ones too)."""
+    versions = list(entry.versions.order_by("number"))
+    names = {attachment.sha256: attachment.original_name or "File" for attachment in entry.attachments.all()}
+    history = []
+    before: list[RenderedField] | None = None
+    previous_hashes: list[str] = []
+    for rendered in versions_rendered(versions):
+        hashes = sorted(rendered.version.attachment_hashes)
+        added = Counter(hashes) - Counter(previous_hashes)
+        removed = Counter(previous_hashes) - Counter(hashes)
+        history.append(
+            HistoryVersion(
+                version=rendered.version,
+                fields=_fields_in_version(rendered.fields, before),
+                files=_files(hashes, names),
+                files_added=_files(sorted(added.elements()), names),
+                files_removed=_files(sorted(removed.elements()), names),
+            )
+        )
+        before, previous_hashes = rendered.fields, hashes
+    return history
 
 
 def entry_destroyed(*, member: User, entry_id: UUID | str) -> bool:

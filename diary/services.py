@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import IO, cast
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +17,7 @@ from portal.uploads import Upload, UploadRefused, upload_check
 
 from . import chain
 from .downloads import export_request, exports_destroy_holding  # noqa: F401  (export_request: callers still import it from here)
-from .errors import AttachmentRefused, EntryGone, EntryNotChangeable
+from .errors import AttachmentRefused, DiaryError, EntryGone, EntryNotChangeable
 from .guards import chain_lock, files_removed_on_failure
 from .incident import Behaviour, IncidentData  # noqa: F401  (Behaviour: callers still import it from here)
 from .models import Attachment, Entry, EntryVersion, VersionKind
@@ -24,8 +25,14 @@ from .models import Attachment, Entry, EntryVersion, VersionKind
 RECENTLY_DELETED_DAYS = 30
 
 
-def _append_version(*, entry: Entry, kind: str, content: dict | None) -> EntryVersion:
-    """Add the next link to the member's chain. Callers hold the member's chain lock."""
+def _append_version(
+    *, entry: Entry, kind: str, content: dict | None, removing: Sequence[Attachment] = ()
+) -> EntryVersion:
+    """Add the next link to the member's chain. Callers hold the member's chain lock.
+
+    The link lists the hashes of the entry's current files, less those in ``removing``, which
+    are then marked as removed in it.
+    """
     head = EntryVersion.objects.filter(member_id=entry.member_id).order_by("-sequence").first()
     sequence = head.sequence + 1 if head else 1
     previous_hash = head.hash if head else chain.GENESIS
@@ -36,7 +43,8 @@ def _append_version(*, entry: Entry, kind: str, content: dict | None) -> EntryVe
         digest = chain.content_digest(content)
     else:
         digest = ""
-    attachment_hashes = sorted(entry.attachments.values_list("sha256", flat=True))
+    kept = entry.attachments.current().exclude(pk__in=[attachment.pk for attachment in removing])
+    attachment_hashes = sorted(kept.values_list("sha256", flat=True))
     header = chain.version_header(
         entry_id=str(entry.id),
         number=number,
@@ -61,6 +69,8 @@ def _append_version(*, entry: Entry, kind: str, content: dict | None) -> EntryVe
     )
     entry.current_version = version
     entry.save(update_fields=["current_version"])
+    if removing:
+        Attachment.objects.filter(pk__in=[attachment.pk for attachment in removing]).update(removed_in=version)
     return version
 
 
@@ -101,19 +111,51 @@ def entry_record(*, member: User, data: IncidentData, uploads: Sequence[Upload] 
         return _append_version(entry=entry, kind=VersionKind.CREATED, content=data.as_content())
 
 
-def entry_edit(*, entry: Entry, data: IncidentData, uploads: Sequence[Upload] = ()) -> EntryVersion:
-    """Record a changed account of an incident, and any added files, as a new version."""
+class AttachmentNotInEntry(DiaryError):
+    """A file to remove that is not among the entry's current files (already removed in another
+    tab, or not this entry's at all)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "One of the files to remove is no longer in this entry. Nothing was changed: "
+            "check the list of files and save again."
+        )
+
+
+def _current_attachments(entry: Entry, ids: Sequence[UUID | str]) -> list[Attachment]:
+    """The entry's current files with these ids; refuses the lot if any id is not one of them."""
+    try:
+        wanted = {UUID(str(attachment_id)) for attachment_id in ids}
+    except ValueError:
+        raise AttachmentNotInEntry() from None
+    found = list(entry.attachments.current().filter(pk__in=wanted))
+    if len(found) != len(wanted):
+        raise AttachmentNotInEntry()
+    return found
+
+
+def entry_edit(
+    *, entry: Entry, data: IncidentData, uploads: Sequence[Upload] = (), remove: Sequence[UUID | str] = ()
+) -> EntryVersion:
+    """Record a changed account of an incident, any added files, and any removed, as a new version.
+
+    ``remove`` are ids of the entry's current files added by mistake: the new version no longer
+    lists them, the earlier ones still do, and the files are kept until the entry is destroyed.
+    An id that is not one of them refuses the whole edit (``AttachmentNotInEntry``). Removing a
+    file and changing nothing else is an edit too.
+    """
     _uploads_check(uploads)
     with files_removed_on_failure() as stored, transaction.atomic():
         chain_lock(entry.member)
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
         _refuse_unless_active(entry, "This entry is in “Recently deleted”, so it cannot be changed. Restore it first.")
+        removing = _current_attachments(entry, remove)
         for upload in uploads:
             stored.append(_attachment_store(entry=entry, upload=upload).file)
         entry.occurred_at = data.occurred_at
         entry.behaviours = sorted(data.behaviours)
         entry.save(update_fields=["occurred_at", "behaviours"])
-        return _append_version(entry=entry, kind=VersionKind.EDITED, content=data.as_content())
+        return _append_version(entry=entry, kind=VersionKind.EDITED, content=data.as_content(), removing=removing)
 
 
 def _attachment_store(*, entry: Entry, upload: Upload) -> Attachment:

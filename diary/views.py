@@ -185,11 +185,11 @@ def entry_detail(request, entry_id):
 @require_GET
 def entry_history(request, entry_id):
     entry = entry_for_viewing(request.user, entry_id)
-    return _render(request, "entry_history.html", {"entry": entry, "versions": selectors.entry_versions(entry)})
+    return _render(request, "entry_history.html", {"entry": entry, "versions": selectors.entry_history(entry)})
 
 
 def _entry_form_page(request, form, entry: Entry | None, status: int = 200):
-    context = {"form": form, "editing": entry, "attachments": selectors.entry_attachments(entry) if entry else ()}
+    context = {"form": form, "editing": entry}
     return _location_allowed(_render(request, "entry_form.html", context, status=status))
 
 
@@ -198,14 +198,23 @@ def _entry_form_page(request, form, entry: Entry | None, status: int = 200):
 def entry_edit(request, entry_id):
     if request.method == "GET":
         entry = entry_for_changing(request.user, entry_id)
-        form = IncidentForm(data_initial=IncidentData.from_content(entry.current_content))
+        form = IncidentForm(
+            data_initial=IncidentData.from_content(entry.current_content),
+            removable=selectors.entry_attachments(entry),
+        )
         return _entry_form_page(request, form, entry)
     form = IncidentForm(request.POST, request.FILES)
     try:
         entry = _entry_for_posting(request.user, entry_id)
+        form = IncidentForm(request.POST, request.FILES, removable=selectors.entry_attachments(entry))
         if not form.is_valid():
             return _entry_form_page(request, form, entry)
-        services.entry_edit(entry=entry, data=form.incident_data(), uploads=form.cleaned_data["attachments"])
+        services.entry_edit(
+            entry=entry,
+            data=form.incident_data(),
+            uploads=form.cleaned_data["attachments"],
+            remove=form.removed_attachments(),
+        )
     except EntryGone:
         # Deleted for good in another tab while this was being written: the words are not
         # lost, they come back in a new-entry form.

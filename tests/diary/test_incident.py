@@ -27,9 +27,9 @@ ANSWERS = {
     "sender": "07700 900123",
     "vehicle": "Blue van",
     "witnesses": "Sam, next door",
-    "children_present": True,
+    "children_present": "yes",
     "effect": "I could not sleep",
-    "reported_to_police": True,
+    "reported_to_police": "no",
     "crime_reference": "CR/99",
     "officer": "PC 1234",
 }
@@ -73,7 +73,7 @@ def test_every_output_renders_exactly_the_declared_fields(client, member, build)
     text, document = _bundle_pdf_and_json(member, build)
     assert _pdf_labels(text) == [field.exported_label for field in incident.exported_fields()]
     content = document["chain"][0]["content"]
-    assert set(content) - {"_salt"} == {field.name for field in incident.FIELDS}
+    assert set(content) - {"_salt", "_schema"} == {field.name for field in incident.FIELDS}
 
     assert set(incident.searched_fields()) == {
         field.name for field in incident.FIELDS if field.kind in (Kind.TEXT, Kind.LONG_TEXT)
@@ -127,11 +127,12 @@ def test_content_keeps_its_format():
         "sender": "",
         "vehicle": "Van",
         "witnesses": "",
-        "children_present": False,
+        "children_present": "not_answered",
         "effect": "",
-        "reported_to_police": False,
+        "reported_to_police": "not_answered",
         "crime_reference": "",
         "officer": "",
+        "_schema": 2,
     }
     assert IncidentData.from_content(data.as_content()) == data.replace(behaviours=["contact", "threats"])
     assert data.replace(vehicle="Car").vehicle == "Car" and data.vehicle == "Van"

@@ -16,8 +16,8 @@ from django.urls import reverse
 from PIL import Image
 
 from diary import services
+from diary.incident import Answer, IncidentData
 from diary.models import Entry, EntryVersion, VersionKind
-from diary.services import IncidentData
 from tests.diary.helpers import FORM, SECRET_TEXT, record
 from tests.portal.support import SENSITIVE_WORDS
 
@@ -222,7 +222,7 @@ def test_quick_entry_needs_only_what_happened_and_defaults_to_now(client, member
             "occurred_approximately": "on",
             "behaviours": ["following", "turning_up"],
             "vehicle": "Silver estate",
-            "children_present": "on",
+            "children_present": "yes",
         },
     )
 
@@ -230,7 +230,8 @@ def test_quick_entry_needs_only_what_happened_and_defaults_to_now(client, member
     assert response["Location"] == reverse("diary:entry", kwargs={"entry_id": entry.id})
     data = IncidentData.from_content(entry.current_version.content)
     assert data.what_happened == "Car outside again"
-    assert data.occurred_approximately and data.children_present
+    assert data.occurred_approximately and data.children_present == Answer.YES
+    assert data.reported_to_police == Answer.NOT_ANSWERED  # not posted: not answered, never "no"
     assert data.vehicle == "Silver estate"
     assert entry.behaviours == ["following", "turning_up"]
     # 07:15 in London on 2 April (summer time) is 06:15 UTC.
@@ -305,7 +306,7 @@ def test_edit_makes_a_new_version_and_history_lists_every_version(client, member
     html = client.get(reverse("diary:history", kwargs={"entry_id": entry.id})).content.decode()
     for label in ("Created", "Edited", "Moved to recently deleted", "Restored"):
         assert label in html
-    assert html.count("<tr>") == 5  # a header row and four versions
+    assert html.count('class="history-version"') == 4
     detail = client.get(reverse("diary:entry", kwargs={"entry_id": entry.id})).content.decode()
     assert "Corrected words" in detail
 
