@@ -8,13 +8,24 @@ to report every problem with every file at once.
 import struct
 import warnings
 import zlib
-from typing import Protocol
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Protocol, cast
 
 import filetype
+import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+# Pillow reads HEIC/HEIF (what an iPhone's camera takes) through pillow-heif, everywhere in the
+# portal once this module is imported. Only the picture itself is ever decoded: never a thumbnail
+# embedded beside it (which could show something else), nor depth maps or other extra images.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+# HEIF pictures (HEIC when coded as HEVC, as an iPhone's are), as named in their first box.
+HEIC_BRANDS = frozenset({"heic", "heix", "heim", "heis"})
+HEIF_BRANDS = frozenset({"mif1"})
 # Kinds of file a member may attach, as recognised from their first bytes.
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif"})
 AUDIO_TYPES = frozenset(
     {"audio/mpeg", "audio/mp4", "audio/x-wav", "audio/ogg", "audio/aac", "audio/amr", "audio/x-flac"}
 )
@@ -54,35 +65,76 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
 
 
+@contextmanager
+def picture_opened(stream: IO[bytes]) -> Iterator[Image.Image]:
+    """A picture opened by Pillow (HEIC included), not yet decoded; one too large to open safely
+    (a decompression bomb) raises ``Image.DecompressionBombError`` instead. Used wherever a
+    member's picture is opened: the check below, and the PDF of a download."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(stream) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise Image.DecompressionBombError(f"{width}x{height}")
+                yield image
+        except Image.DecompressionBombWarning as warning:
+            raise Image.DecompressionBombError(str(warning)) from warning
+
+
+def _heif_type(head: bytes) -> str | None:
+    """``image/heic`` or ``image/heif`` if the file's first box says it is a HEIF picture.
+
+    filetype knows only HEIC whose main brand is "heic"; iPhones also write "heix" (10-bit) and
+    "mif1" with the HEIC brand among the compatible ones. A HEIF of another coding (AVIF) is
+    not taken for one.
+    """
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return None
+    size = min(struct.unpack(">I", head[:4])[0], len(head))
+    brands = {head[offset : offset + 4].decode("latin-1") for offset in range(8, size - 3, 4) if offset != 12}
+    if brands & HEIC_BRANDS:
+        return "image/heic"
+    if brands & HEIF_BRANDS and not brands & {"avif", "avis"}:
+        return "image/heif"
+    return None
+
+
 def _check_image(upload: Upload, name: str) -> None:
     """Refuse images Pillow cannot read, and images too large to open safely."""
     problem = (
         f"“{name}” could not be opened as a picture. It may be damaged. "
         "Try taking a screenshot of it instead, or attach a different copy."
     )
+    stream = cast(IO[bytes], upload)  # Pillow needs only read and seek, which an Upload has
     upload.seek(0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:  # type: ignore[arg-type]
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise Image.DecompressionBombError(f"{width}x{height}")
-                image.verify()
-            # verify() checks the file's structure (a PNG's checksums) but not its picture: a
-            # broken compressed stream passes it, then fails when drawn. So decode it in full too
-            # (verify() leaves the image unusable: it is opened again).
-            upload.seek(0)
-            with Image.open(upload) as image:  # type: ignore[arg-type]
-                image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        with picture_opened(stream) as image:
+            image.verify()
+        # verify() checks the file's structure (a PNG's checksums) but not its picture: a
+        # broken compressed stream passes it, then fails when drawn. So decode it in full too
+        # (verify() leaves the image unusable: it is opened again).
+        upload.seek(0)
+        with picture_opened(stream) as image:
+            image.load()
+    except Image.DecompressionBombError as error:
         raise UploadRefused(
             f"“{name}” is a picture too large to open safely, so it was not saved. "
             "Try a screenshot of it, or a smaller copy.",
             code="image_too_large",
         ) from error
-    # Pillow reports a damaged file in many ways (zlib's and struct's errors among them).
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error) as error:
+    # Pillow reports a damaged file in many ways (zlib's and struct's errors among them), and
+    # pillow-heif some of libheif's as RuntimeError.
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        RuntimeError,
+        struct.error,
+        zlib.error,
+    ) as error:
         raise UploadRefused(problem, code="image_damaged") from error
     finally:
         upload.seek(0)
@@ -109,14 +161,15 @@ def upload_check(upload: Upload, *, max_bytes: int, kept_by: str = "the diary") 
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
+    mime = _heif_type(head) or (kind.mime if kind else None)
+    if mime not in ALLOWED_TYPES:
         raise UploadRefused(
             f"“{name}” is not a kind of file {kept_by} can keep, so it was not saved. "
-            "You can attach photos and screenshots (JPEG, PNG, GIF, WebP), sound recordings, "
-            "videos and PDF documents.",
+            "You can attach photos and screenshots (JPEG, PNG, GIF, WebP, and HEIC from an iPhone), "
+            "sound recordings, videos and PDF documents.",
             code="file_type",
         )
-    if kind.mime in IMAGE_TYPES:
+    if mime in IMAGE_TYPES:
         _check_image(upload, name)
     # What the file is, not what the browser said it is.
-    upload.content_type = kind.mime
+    upload.content_type = mime

@@ -4,6 +4,7 @@ import io
 import struct
 import zlib
 
+import pillow_heif
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -21,6 +22,31 @@ def jpeg_bytes(size=(16, 16)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, "blue").save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def heic_bytes(size=(64, 48), colour=(200, 30, 30)) -> bytes:
+    """A real HEIC picture, as an iPhone's camera saves them (HEVC-coded HEIF), made by libheif."""
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", size, colour)).save(buffer, format="HEIF", quality=90)
+    return buffer.getvalue()
+
+
+def heic_with_brands(major: bytes, *compatible: bytes, size=(64, 48)) -> bytes:
+    """A real HEIC picture whose first box names other brands (as other phones and apps write)."""
+    picture = heic_bytes(size)
+    length = struct.unpack(">I", picture[:4])[0]
+    brands = major + b"\x00\x00\x00\x00" + b"".join(compatible)
+    # The same length as the box it replaces: the picture's data is found by its offset in the file.
+    assert len(brands) <= length - 8, "too many brands for the box"
+    brands += b"miaf" * ((length - 8 - len(brands)) // 4)
+    return struct.pack(">I", length) + b"ftyp" + brands + picture[length:]
+
+
+def heic_bomb(width=30_000, height=30_000) -> bytes:
+    """A real HEIC picture of 64 by 64 pixels whose header claims ``width`` by ``height``."""
+    picture = heic_bytes(size=(64, 64))  # a whole number of coding blocks: no crop box to undo the claim
+    spatial = picture.index(b"ispe")
+    return picture[: spatial + 8] + struct.pack(">II", width, height) + picture[spatial + 16 :]
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -13,7 +13,9 @@ from django.urls import reverse
 from PIL import Image
 
 from diary.models import Attachment, Entry, EntryVersion
-from tests.files import broken_png, jpeg_bytes, png_bomb
+from portal import crypto
+from portal.fields import open_file
+from tests.files import broken_png, heic_bytes, jpeg_bytes, png_bomb
 
 WORDS = "He sent flowers to my work with a card"
 
@@ -66,6 +68,37 @@ def test_a_real_photo_is_kept_byte_for_byte_with_its_fingerprint(signed_in, sett
     assert len(stored_files(settings)) == 1
     served = signed_in.get(reverse("diary:attachment", kwargs={"attachment_id": attachment.id}))
     assert b"".join(served.streaming_content) == photo
+
+
+def test_an_iphone_photo_in_heic_is_kept_byte_for_byte(signed_in, settings):
+    photo = heic_bytes(size=(120, 90))
+
+    response = post_entry(signed_in, SimpleUploadedFile("IMG_4032.HEIC", photo, content_type="image/heic"))
+
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == "image/heic"
+    assert attachment.size == len(photo)
+    assert attachment.sha256 == hashlib.sha256(photo).hexdigest()  # of the original, not a converted copy
+    (stored,) = stored_files(settings)
+    assert photo not in stored.read_bytes()  # encrypted at rest
+    with crypto.key_scope():
+        assert b"".join(open_file(attachment, "file")) == photo
+    served = signed_in.get(reverse("diary:attachment", kwargs={"attachment_id": attachment.id}))
+    assert b"".join(served.streaming_content) == photo
+
+
+def test_a_damaged_heic_photo_is_refused_kindly(signed_in, settings):
+    response = post_entry(signed_in, SimpleUploadedFile("IMG_4033.HEIC", heic_bytes()[:150], content_type="image/heic"))
+
+    assert_refused(response, settings, "“IMG_4033.HEIC” could not be opened as a picture")
+
+
+def test_a_program_named_as_a_heic_photo_is_refused(signed_in, settings):
+    fake = b"MZ\x90\x00" + b"\x00" * 200
+    response = post_entry(signed_in, SimpleUploadedFile("IMG_4034.HEIC", fake, content_type="image/heic"))
+
+    assert_refused(response, settings, "“IMG_4034.HEIC” is not a kind of file the diary can keep")
 
 
 def test_several_files_of_different_kinds_in_one_entry(signed_in):
