@@ -243,7 +243,10 @@ ACCOUNT_DELETION_GRACE = timedelta(days=int(os.environ.get("ACCOUNT_DELETION_GRA
 DIARY_MAX_UPLOAD_BYTES = int(os.environ.get("DIARY_MAX_UPLOAD_MB", "50")) * 1024 * 1024
 
 ACCOUNT_ADAPTER = "portal.accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "portal.accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "portal.accounts.forms.SignupForm",
+    "reset_password_from_key": "portal.accounts.forms.ResetPasswordKeyForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -256,7 +259,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = False  # a shared phone must not stay signed in
+# Every email subject starts with the neutral site name and nothing else: it shows on a lock screen.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{SITE_NAME}: "
+# Confirming it is you is the portal's own page (the password, and a code when two-step sign-in
+# is on); allauth's "email me a code" alternative would be a second, weaker way past it.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
 ACCOUNT_RATE_LIMITS = {
     # Per-account lockout is django-axes' job; this only slows one address spraying many.
     "login_failed": "30/m/ip",

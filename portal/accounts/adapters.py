@@ -23,9 +23,9 @@ PASSKEY_NAME = "Passkey"
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def format_email_subject(self, subject: str) -> str:
-        # Only the neutral site name: the subject shows on a lock screen.
-        return f"{settings.SITE_NAME}: {subject}"
+    # Subjects start with settings.ACCOUNT_EMAIL_SUBJECT_PREFIX (the neutral site name), and
+    # every subject allauth can send is replaced by a sentence-case one in
+    # templates/account/email/ (tests/accounts/test_library_pages.py checks them all).
 
     def send_mail(self, template_prefix, email, context):
         context = {**context, "site_name": settings.SITE_NAME}

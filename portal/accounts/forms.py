@@ -1,6 +1,7 @@
 """Account forms: allauth's, with what this portal adds."""
 
 from allauth.account.forms import ChangePasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth import authenticate
@@ -20,7 +21,17 @@ CODES_PAUSED = (
 )
 
 
+# allauth's labels are title case ("New Password"); the portal's pages speak in sentence case.
+NEW_PASSWORD_LABELS = {"password1": "New password", "password2": "New password again"}
+
+
 class SignupForm(AllauthSignupForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The sign-up page says, just above the form, which address to use (notices go there);
+        # a screen reader reads that advice again with the field.
+        self.fields["email"].widget.attrs["aria-describedby"] = "email-advice"
+
     def try_save(self, request):
         if self.account_already_exists:
             # A new account costs one password hash; a taken address must cost the same,
@@ -50,6 +61,21 @@ class PasswordChangeForm(ChangePasswordForm):
         initial=True,
         label_suffix="",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].label = "Current password"
+        for name, label in NEW_PASSWORD_LABELS.items():
+            self.fields[name].label = label
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    """The new password chosen from a reset link (or a staff invitation), in the portal's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in NEW_PASSWORD_LABELS.items():
+            self.fields[name].label = label
 
 
 class CodeForm(forms.Form):

@@ -131,7 +131,7 @@ def test_unverified_account_cannot_sign_in(client, sign_in):
     assert response["Location"] == "/accounts/confirm-email/"
     assert SESSION_KEY not in other_device.session
     page = other_device.get(response["Location"])
-    assert b"Verify Your Email Address" in page.content
+    assert b"Check your email" in page.content
     assert other_device.get("/home/")["Location"].startswith("/accounts/login/")
 
 

@@ -80,7 +80,7 @@ def test_sign_up_is_the_same_for_a_taken_and_a_new_address(known, mailoutbox, pa
     for_known, for_unknown = both(sign_up)
 
     assert for_known[0]["location"] == "/accounts/confirm-email/"
-    assert "Verify Your Email Address" in for_known[1]["body"]
+    assert "Check your email" in for_known[1]["body"]
     assert for_known == for_unknown
     # Only the owner of the taken address learns about the attempt, by email.
     to_known = [m for m in mailoutbox if m.to == [KNOWN]]
