@@ -153,6 +153,8 @@ MIDDLEWARE = [
     # straight to the app server, over plain HTTP, under whatever address the orchestrator uses.
     "portal.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Production's /static/ (hashed, compressed, cached for good), before anything reads a session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Near the top so that responses made by the middleware below (the staff areas' 403,
     # the session timeout's redirect) are not framed either.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -463,9 +465,19 @@ else:
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production serves /static/ itself through WhiteNoise, from `collectstatic`'s copy: names
+    # carry a hash of the content (so browsers keep them for good) and gzip and brotli copies
+    # sit beside them. Development and tests serve the files where they are.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
     "encrypted": ENCRYPTED_STORAGE,
 }
+# Development and tests find static files in the apps, and see edits without a restart.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 WAGTAIL_SITE_NAME = SITE_NAME
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
