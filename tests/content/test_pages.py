@@ -204,3 +204,13 @@ def test_advice_pages_are_never_stored_by_the_browser(client, db):
     for response in (client.get(page.url), client.get("/")):
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
+
+
+def test_without_a_home_page_the_front_page_still_offers_sign_in(client, db):
+    from wagtail.models import Site
+
+    Site.objects.all().delete()
+
+    response = client.get("/")
+
+    assert response.status_code == 200 and 'href="/accounts/login/"' in response.content.decode()
