@@ -106,7 +106,7 @@ def _advice_pages_create(index: Page, helplines: dict[str, int], topics: dict[st
             title=data["title"], slug=data["slug"], summary=data["summary"], body=_stream(data["body"], helplines)
         )
         page.topics = [topics[slug] for slug in data["topics"]]
-        new_pages.append((_add(index, page), data))
+        new_pages.append((_add(index, page, publish=False), data))
     by_slug = {page.slug: page for page in index.get_children()}
     for page, data in new_pages:
         page.related_pages = [AdvicePageRelatedPage(page=by_slug[slug]) for slug in data["related"]]
@@ -139,10 +139,11 @@ def _child(parent: Page, slug: str) -> Page | None:
     return parent.get_children().filter(slug=slug).first()
 
 
-def _add[P: Page](parent: Page, page: P) -> P:
-    """Save ``page`` under ``parent`` and publish it."""
+def _add[P: Page](parent: Page, page: P, *, publish: bool = True) -> P:
+    """Save ``page`` under ``parent`` and publish it (or leave that to the caller, who has more to add)."""
     parent.add_child(instance=page)
-    _publish(page)
+    if publish:
+        _publish(page)
     return page
 
 
