@@ -14,11 +14,11 @@ import hashlib
 import io
 import mimetypes
 import uuid
-import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import IO
+from functools import partial
+from typing import IO, Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -29,12 +29,15 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import HRFlowable
 
 from portal import crypto
 from portal.accounts.models import User
 from portal.fields import open_file
+from portal.uploads import picture_opened
 
 from . import chain, incident, verify
 from .incident import IncidentData
@@ -43,6 +46,13 @@ from .models import Attachment, Entry, EntryVersion
 # Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
 # originals), so the PDF stays small and the pictures of 99 attachments are never all in memory.
 PDF_IMAGE_PIXELS = 1600
+# A picture is drawn at most this high (and never wider than the page's text), with this much
+# empty space above and below it, so it never covers the words about it.
+PDF_IMAGE_MAX_HEIGHT = 120 * mm
+PDF_IMAGE_SPACE = 3 * mm
+# The page's margins; the footer (bundle, range, page number) sits in the bottom one.
+PDF_MARGIN = 18 * mm
+PDF_FOOTER_Y = 10 * mm
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,11 @@ def _styles() -> dict:
 
 
 def _pdf(signed: dict, exported: list[_Exported]) -> bytes:
+    """The readable copy: a cover (range, chain head, key, how to verify), then a page per entry.
+
+    Every page's footer names the bundle, its range and "Page N of M", so a printed page that is
+    separated from the others still says where it belongs.
+    """
     styles = _styles()
     body, mono, small, h3 = styles["body"], styles["mono"], styles["small"], styles["h3"]
     head = signed["chain_head"]
@@ -269,16 +284,48 @@ def _pdf(signed: dict, exported: list[_Exported]) -> bytes:
     for number, item in enumerate(exported, start=1):
         story += [PageBreak(), *_pdf_entry(number, item, styles)]
     buffer = io.BytesIO()
+    start, end = date.fromisoformat(signed["range"]["start"]), date.fromisoformat(signed["range"]["end"])
+    footer = f"Bundle {signed['bundle']} \N{MIDDLE DOT} Entries from {start:%d %B %Y} to {end:%d %B %Y}"
     SimpleDocTemplate(
         buffer,
         pagesize=A4,
         title="Diary export",
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-    ).build(story)
+        leftMargin=PDF_MARGIN,
+        rightMargin=PDF_MARGIN,
+        topMargin=PDF_MARGIN,
+        bottomMargin=PDF_MARGIN,
+    ).build(story, canvasmaker=partial(_CanvasWithFooter, footer=footer))
     return buffer.getvalue()
+
+
+class _CanvasWithFooter(Canvas):
+    """A canvas that holds its pages back until the last one is laid out, then gives each a footer:
+    ``footer`` on the left and "Page N of M" on the right, in the bottom margin."""
+
+    def __init__(self, *args: Any, footer: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        for number, page in enumerate(self._pages, start=1):
+            self.__dict__.update(page)
+            self._draw_footer(f"Page {number} of {len(self._pages)}")
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, page_number: str) -> None:
+        width, _height = self._pagesize
+        self.saveState()
+        self.setFont("Helvetica", 7.5)
+        self.setFillColor(colors.dimgrey)
+        self.drawString(PDF_MARGIN, PDF_FOOTER_Y, self._footer)
+        self.drawRightString(width - PDF_MARGIN, PDF_FOOTER_Y, page_number)
+        self.restoreState()
 
 
 def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
@@ -329,41 +376,62 @@ def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
         if attachment.content_type.startswith("image/"):
             picture = _pdf_image(attachment)
             if picture is None:
-                picture = Paragraph(f"This picture could not be drawn; it is in the zip as {path}.", styles["italic"])
-            described.append(picture)
+                described.append(
+                    Paragraph(f"This picture could not be drawn; it is in the zip as {path}.", styles["italic"])
+                )
+            else:
+                described.append(picture)
         parts += [KeepTogether(described), HRFlowable(width="100%", color=colors.lightgrey)]
     return parts
 
 
-def _pdf_image(attachment: Attachment) -> Image | None:
-    """The picture, decoded by Pillow and redrawn small, or None if it cannot be decoded.
+class _Picture(Flowable):
+    """A picture in a space of its own: the whole width of the text, as high as the picture is
+    drawn, with empty space above and below, so no words are ever drawn over it or under it. It
+    is scaled down (never up) to fit the width and ``PDF_IMAGE_MAX_HEIGHT``, keeping its shape."""
+
+    def __init__(self, jpeg: bytes, width: int, height: int) -> None:
+        super().__init__()
+        self._jpeg, self._pixels = jpeg, (width, height)
+        self._drawn = (float(width), float(height))
+        self.spaceBefore = self.spaceAfter = PDF_IMAGE_SPACE
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # reportlab's names
+        width, height = self._pixels
+        scale = min(1.0, availWidth / width, PDF_IMAGE_MAX_HEIGHT / height)
+        self._drawn = (width * scale, height * scale)
+        self._width = availWidth
+        return availWidth, self._drawn[1]
+
+    def draw(self) -> None:
+        width, height = self._drawn
+        self.canv.drawImage(ImageReader(io.BytesIO(self._jpeg)), (self._width - width) / 2, 0, width, height)
+
+
+def _pdf_image(attachment: Attachment) -> _Picture | None:
+    """A converted copy of the picture (JPEG, redrawn small, as the phone showed it), or None if
+    it cannot be decoded. HEIC is read as every other kind (``portal.uploads``).
 
     Decoding it here, in full, catches a damaged picture before reportlab lays out the PDF
     (where it would make the whole download fail); the zip keeps the original either way.
     """
     original = io.BytesIO(b"".join(open_file(attachment, "file")))  # one picture at a time
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", PillowImage.DecompressionBombWarning)
-            with PillowImage.open(original) as picture:
-                picture.draft("RGB", (PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))  # JPEGs decode smaller, faster
-                drawn = ImageOps.exif_transpose(picture)  # as the phone showed it
-                drawn.thumbnail((PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))
-                drawn = _on_white(drawn)
+        with picture_opened(original) as picture:
+            picture.draft("RGB", (PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))  # JPEGs decode smaller, faster
+            drawn = ImageOps.exif_transpose(picture)  # as the phone showed it
+            drawn.thumbnail((PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))
+            drawn = _on_white(drawn)
         redrawn = io.BytesIO()
         drawn.save(redrawn, format="JPEG", quality=85)
     # Pillow raises many kinds of error for the many ways a file can be damaged (OSError,
-    # SyntaxError, struct.error, zlib's errors...); any of them means the picture is listed, not drawn.
+    # SyntaxError, struct.error, zlib's errors, pillow-heif's RuntimeError...); any of them means
+    # the picture is listed, not drawn.
     except Exception:
         return None
     finally:
         original.close()
-    redrawn.seek(0)
-    image = Image(redrawn)
-    width, height = image.imageWidth, image.imageHeight
-    scale = min(1.0, (170 * mm) / width, (120 * mm) / height)
-    image.drawWidth, image.drawHeight = width * scale, height * scale
-    return image
+    return _Picture(redrawn.getvalue(), *drawn.size)
 
 
 def _on_white(picture: PillowImage.Image) -> PillowImage.Image:

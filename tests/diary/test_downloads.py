@@ -1,6 +1,7 @@
 """Downloads (diary.downloads): asked for, built in the background, kept encrypted, and
 removed after a day or when an entry they hold is destroyed."""
 
+import hashlib
 import io
 import os
 import re
@@ -17,6 +18,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from diary.downloads import export_request, exports_destroy_holding
 from diary.errors import DiaryError
@@ -25,8 +27,9 @@ from diary.services import entry_destroy
 from diary.verify import bundle_verify
 from portal.fields import encrypted_storage
 from tests.diary.helpers import record, stored_files
+from tests.diary.pdf_text import overlaps, pdf_layout, pdf_pictures
 from tests.factories import ExportRequestFactory
-from tests.files import upload
+from tests.files import heic_bytes, upload
 
 
 @pytest.fixture
@@ -222,6 +225,40 @@ def test_a_long_account_is_made_into_a_download(client, member, request_export, 
     path = tmp_path / "bundle.zip"
     path.write_bytes(b"".join(client.get(reverse("diary:export_download", args=[export.id])).streaming_content))
     assert bundle_verify(path, public_key=public_key).ok
+
+
+def test_an_iphone_photo_is_kept_as_it_was_in_the_zip_and_drawn_in_the_pdf(
+    client, member, request_export, public_key, tmp_path
+):
+    photo = heic_bytes(size=(320, 240), colour=(200, 30, 30))
+    client.force_login(member)
+    client.post(
+        reverse("diary:new"),
+        {
+            "what_happened": "A photo of his car outside",
+            "occurred_date": "2025-03-12",
+            "occurred_time": "09:00",
+            "attachments": [upload("IMG_4032.HEIC", photo, "image/heic")],
+        },
+    )
+
+    request_export(client)
+
+    export = ExportRequest.objects.get(member=member)
+    body = b"".join(client.get(reverse("diary:export_download", args=[export.id])).streaming_content)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(body)
+    assert bundle_verify(path, public_key=public_key).ok
+    with zipfile.ZipFile(path) as bundle:
+        assert bundle.read(f"attachments/{hashlib.sha256(photo).hexdigest()}.heic") == photo  # the original
+        pdf = bundle.read("bundle.pdf")
+    (drawn,) = [Image.open(io.BytesIO(picture)) for picture in pdf_pictures(pdf)]
+    assert drawn.format == "JPEG" and drawn.size == (320, 240)  # a converted copy
+    red, green, blue = drawn.convert("RGB").getpixel((160, 120))
+    assert red > 150 and green < 80 and blue < 80  # of the photo
+    (page,) = [page for page in pdf_layout(pdf) if page.image_boxes]
+    assert hashlib.sha256(photo).hexdigest() in page.text
+    assert overlaps(page) == []
 
 
 # --- No unencrypted copy anywhere -------------------------------------------------------------

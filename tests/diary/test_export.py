@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from PIL import Image
+from reportlab.lib.pagesizes import A4
 
 from diary import export
 from diary.models import EntryVersion
@@ -14,8 +15,8 @@ from diary.services import Behaviour, IncidentData, entry_delete, entry_destroy,
 from diary.verify import bundle_verify
 from portal import crypto
 from tests.diary.helpers import read_document, record
-from tests.diary.pdf_text import page_count, pdf_text
-from tests.files import broken_png, png_bytes, upload
+from tests.diary.pdf_text import Box, overlaps, page_count, pdf_layout, pdf_text
+from tests.files import broken_png, heic_bytes, png_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("files_from_before_the_checks")]
 
@@ -239,3 +240,78 @@ def test_a_picture_the_pdf_cannot_draw_is_named_in_the_pdf_and_kept_in_the_zip(m
     text = " ".join(pdf_text(pdf).split())
     assert f"This picture could not be drawn; it is in the zip as {damaged_path}." in text
     assert pdf.count(b"/Subtype /Image") == 1  # the good one is still drawn
+
+
+# --- Where pictures and words are drawn ----------------------------------------------------------
+
+
+def _jpeg(size, *, orientation: int | None = None) -> bytes:
+    buffer = io.BytesIO()
+    picture = Image.new("RGB", size, (30, 120, 200))
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation  # as a phone held on its side saves it
+    picture.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def _pictures_of_every_shape() -> list:
+    return [
+        upload("tall.png", _png((300, 4000)), "image/png"),  # taller than the page
+        upload("wide.png", _png((4000, 300)), "image/png"),  # wider than the page
+        upload("small.png", png_bytes(), "image/png"),
+        upload("square.jpg", _jpeg((2000, 2000)), "image/jpeg"),
+        upload("sideways.jpg", _jpeg((1200, 800), orientation=6), "image/jpeg"),
+        upload("IMG_0001.HEIC", heic_bytes(size=(640, 480)), "image/heic"),
+    ]
+
+
+def test_no_picture_covers_any_words_and_every_page_says_its_bundle_range_and_number(member, build):
+    # Accounts of different lengths push the pictures to every height of a page, the foot included.
+    for day, lines in enumerate((1, 25, 48, 61), start=3):
+        record(member, "He drove past the house again. " * 12 * lines, day, uploads=_pictures_of_every_shape())
+
+    path = build(member)
+
+    pdf = _read(path, "bundle.pdf")
+    pages = pdf_layout(pdf)
+    bundle = read_document(path)["signed"]["bundle"]
+    assert sum(len(page.image_boxes) for page in pages) == 4 * 6  # every picture drawn
+    width, height = A4
+    text_area = Box(export.PDF_MARGIN, export.PDF_MARGIN, width - export.PDF_MARGIN, height - export.PDF_MARGIN)
+    for number, page in enumerate(pages, start=1):
+        assert overlaps(page) == [], f"page {number}"
+        for image in page.image_boxes:
+            # Inside the text area, scaled to fit it, with space of its own above and below.
+            assert text_area.left - 0.01 <= image.left and image.right <= text_area.right + 0.01
+            assert text_area.bottom - 0.01 <= image.bottom and image.top <= text_area.top + 0.01
+            assert image.top - image.bottom <= export.PDF_IMAGE_MAX_HEIGHT + 0.01
+            spaced = Box(image.left, image.bottom - 2, image.right, image.top + 2)
+            assert not any(spaced.overlaps(words) for words in page.text_boxes), f"page {number}"
+        assert bundle in page.text
+        assert "Entries from 01 March 2025 to 31 March 2025" in page.text
+        assert f"Page {number} of {len(pages)}" in page.strings
+    assert len(pages) == page_count(pdf) > 5
+
+
+def test_the_check_for_pictures_over_words_finds_one(member):
+    """The test above could pass by finding nothing: this page draws a picture over its words."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    canvas.setFont("Courier", 7.5)
+    canvas.drawString(100, 500, "SHA-256: 4a2260edd88fbfc935db18d90ccde5f338be84bfd0a658200e76935460ef8142")
+    canvas.drawImage(ImageReader(io.BytesIO(_png((40, 20)))), 150, 480, 40, 21.5)  # its top at the text's foot
+    canvas.drawString(100, 300, "Words beside a picture")
+    canvas.drawImage(ImageReader(io.BytesIO(_png((40, 20)))), 300, 290, 40, 20)  # to their right: not over them
+    canvas.showPage()
+    canvas.save()
+
+    (page,) = pdf_layout(buffer.getvalue())
+
+    assert [text for text, _words, _image in overlaps(page)] == [
+        "SHA-256: 4a2260edd88fbfc935db18d90ccde5f338be84bfd0a658200e76935460ef8142"
+    ]
+    assert len(page.image_boxes) == 2
