@@ -11,6 +11,7 @@
   var SHIFT_WINDOW_MS = 5000;
   var EXIT_WAIT_MS = 600; // how long to wait for the sign-out before leaving anyway
   var NEUTRAL_TITLE = "Loading…";
+  var KEYBOARD_LIKELY = "(hover: hover) and (pointer: fine)"; // as in portal.css
 
   var exiting = false;
   var shiftCount = 0;
@@ -163,8 +164,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The Shift shortcut only exists when this script runs, and only helps where there is a
+    // keyboard: a touch screen (no hover, a coarse pointer) is never offered it.
+    var keyboardLikely = !window.matchMedia || window.matchMedia(KEYBOARD_LIKELY).matches;
     document.querySelectorAll("[data-quick-exit-hint]").forEach(function (hint) {
-      hint.hidden = false; // the Shift shortcut only exists when this script runs
+      hint.hidden = !keyboardLikely;
     });
     reserveSpaceForBar();
   });
