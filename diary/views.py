@@ -157,6 +157,7 @@ def timeline(request):
         {
             "filter_form": filter_form,
             "filtering": bool(filters),
+            "active_filters": filters,  # for the line above the list saying what is shown
             "page": page,
             "items": selectors.timeline_page_items(page.object_list),
         },

@@ -306,3 +306,81 @@ def test_show_all_clears_the_saved_search(client, member):
     client.post(reverse("diary:timeline"), {"clear": "1"})
 
     assert sorted(listed(search(client))) == ["First", "Second"]
+
+
+def summary(response) -> str:
+    """The line above the list that says which filters are on, as plain text."""
+    page = response.content.decode()
+    match = re.search(r'<div class="filter-summary" data-filter-summary>\s*<p>(.*?)</p>', page, re.S)
+    assert match, "no summary of the filters above the list"
+    return re.sub(r"\s+", " ", match.group(1)).strip()
+
+
+def test_a_filter_that_is_on_says_so_above_the_list_with_clear_beside_it(client, member):
+    record(member, "Van outside the station", when=datetime(2025, 3, 2, 9, 0, tzinfo=UTC), behaviours=["following"])
+    record(member, "Van at the station again", when=datetime(2025, 3, 4, 9, 0, tzinfo=UTC), behaviours=["following"])
+    record(member, "Station, but in April", when=datetime(2025, 4, 2, 9, 0, tzinfo=UTC), behaviours=["following"])
+    record(member, "Letter about the station", when=datetime(2025, 3, 3, 9, 0, tzinfo=UTC), behaviours=["contact"])
+    client.force_login(member)
+
+    response = search(
+        client, {"q": "station", "date_from": "2025-03-01", "date_to": "2025-03-05", "behaviour": "following"}
+    )
+
+    assert summary(response) == (
+        "Showing entries from 1 March to 5 March 2025 of the type “Following or watching”"
+        " that mention “station”: 2 entries."
+    )
+    page = response.content.decode()
+    clear = re.search(r'<div class="filter-summary".*?<form method="post" action="/notes/">(.*?)</form>', page, re.S)
+    assert clear and 'name="clear" value="1"' in clear.group(1) and ">Clear<" in clear.group(1)
+    assert "csrfmiddlewaretoken" in clear.group(1)
+    # Clear works as it says: every entry again, and no summary.
+    client.post(reverse("diary:timeline"), {"clear": "1"})
+    cleared = client.get(reverse("diary:timeline"))
+    assert len(listed(cleared)) == 4
+    assert "data-filter-summary" not in cleared.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "letter"}, "Showing entries that mention “letter”: 1 entry."),
+        ({"date_from": "2024-12-31"}, "Showing entries from 31 December 2024 on: 2 entries."),
+        ({"date_to": "2025-03-01"}, "Showing entries up to 1 March 2025: none."),
+        (
+            {"date_from": "2024-12-31", "date_to": "2025-03-10"},
+            "Showing entries from 31 December 2024 to 10 March 2025: 2 entries.",
+        ),
+    ],
+    ids=["search", "from", "to", "across years"],
+)
+def test_the_summary_names_each_filter_that_is_on(client, member, params, expected):
+    record(member, "Letter through the door", when=datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
+    record(member, "Phone calls", when=datetime(2025, 3, 8, 9, 0, tzinfo=UTC))
+    client.force_login(member)
+
+    assert summary(search(client, params)) == expected
+
+
+def test_no_summary_without_a_filter_and_the_words_stay_out_of_the_title(client, member):
+    record(member, "Van outside the school gates")
+    client.force_login(member)
+    assert "data-filter-summary" not in search(client).content.decode()
+
+    page = search(client, {"q": "school gates"}).content.decode()
+
+    assert "that mention “school gates”" in page
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "school" not in title
+
+
+def test_the_summary_stays_while_a_refused_filter_is_corrected(client, member):
+    record(member, "Van outside")
+    client.force_login(member)
+    search(client, {"q": "van"})
+
+    refused = client.post(reverse("diary:timeline"), {"date_from": "not a date"})
+
+    assert refused.status_code == 400
+    assert summary(refused) == "Showing entries that mention “van”: 1 entry."
