@@ -28,13 +28,15 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Links in emails, and passkeys, follow the address served (passkeys need localhost, not 127.0.0.1).
+run: export PORTAL_BASE_URL ?= http://localhost:$(PORT)
 run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	@test -s var/demo_password || $(PY) -c "import secrets; print(secrets.token_urlsafe(12))" > var/demo_password
 	$(PY) manage.py seed_demo --password="$$(cat var/demo_password)"
 	@echo
-	@echo "Serving on http://127.0.0.1:$(PORT)  (emails and texts are printed here; Ctrl+C stops)"
+	@echo "Serving on $(PORTAL_BASE_URL)  (emails and texts are printed here; Ctrl+C stops)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -30,8 +31,8 @@ REQUIRED_IN_PRODUCTION: tuple[tuple[str, ...], ...] = (
     ("ALLOWED_HOSTS",),
     ("PORTAL_MASTER_KEYS", "PORTAL_MASTER_KEYS_FILE"),
     ("PORTAL_SIGNING_KEY",),
-    # The site's public address, for the links in emails sent by the background worker.
-    ("WAGTAILADMIN_BASE_URL",),
+    # The site's public address, for the links in emails (WAGTAILADMIN_BASE_URL: its older name).
+    ("PORTAL_BASE_URL", "WAGTAILADMIN_BASE_URL"),
 )
 if os.environ.get("PORTAL_FILE_STORAGE") == "s3":
     REQUIRED_IN_PRODUCTION += (("S3_BUCKET",),)
@@ -105,6 +106,12 @@ PORTAL_SIGNING_KEY = os.environ.get("PORTAL_SIGNING_KEY") or _development_secret
 
 # A neutral name: it is what a person looking over the member's shoulder sees in the tab.
 SITE_NAME = os.environ.get("SITE_NAME", "Daybook")
+# The address the portal is served on, with no path: every link in an email starts with it (a
+# worker sending a notice has no request to take a host from), and in development passkeys belong
+# to it. `make run` sets it from its PORT. WAGTAILADMIN_BASE_URL is accepted as its older name.
+PORTAL_BASE_URL = (
+    os.environ.get("PORTAL_BASE_URL") or os.environ.get("WAGTAILADMIN_BASE_URL") or "http://localhost:8000"
+).rstrip("/")
 # Where the quick exit goes. Not personalised; fast and unremarkable.
 QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
 
@@ -314,11 +321,14 @@ SMS_CODE_VALID_SECONDS = 300
 SMS_CODES_PER_HOUR = int(os.environ.get("SMS_CODES_PER_HOUR", "5"))
 # Passkeys: one more way to pass the second step once it is on, never a way in by themselves.
 # A passkey belongs to one domain, its RP ID. Browsers refuse an IP address there, so
-# development uses localhost: passkeys work at http://localhost:8000, not at 127.0.0.1.
-OTP_WEBAUTHN_RP_ID = os.environ.get("PASSKEY_RP_ID") or (ALLOWED_HOSTS[0].lstrip(".") if PRODUCTION else "localhost")
-# Origins are compared exactly, port included.
+# development uses the host of PORTAL_BASE_URL (localhost: passkeys work at the address
+# `make run` prints, http://localhost:<port>, not at 127.0.0.1).
+OTP_WEBAUTHN_RP_ID = os.environ.get("PASSKEY_RP_ID") or (
+    ALLOWED_HOSTS[0].lstrip(".") if PRODUCTION else (urlsplit(PORTAL_BASE_URL).hostname or "localhost")
+)
+# Origins are compared exactly, port included: in development, the one the portal is served on.
 OTP_WEBAUTHN_ALLOWED_ORIGINS = _env_list(
-    "PASSKEY_ORIGINS", f"https://{OTP_WEBAUTHN_RP_ID}" if PRODUCTION else "http://localhost:8000"
+    "PASSKEY_ORIGINS", f"https://{OTP_WEBAUTHN_RP_ID}" if PRODUCTION else PORTAL_BASE_URL
 )
 # What a phone or browser shows when a passkey is made or used: neutral, like the site name.
 OTP_WEBAUTHN_RP_NAME = SITE_NAME
@@ -480,7 +490,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 WAGTAIL_SITE_NAME = SITE_NAME
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = PORTAL_BASE_URL  # Wagtail's name for the same address
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Pages restricted to signed-in people send them to the portal's sign-in (with its lockout,
 # email verification and second factor), never to Wagtail's plain login form.

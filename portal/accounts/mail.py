@@ -18,8 +18,12 @@ from .models import User
 
 
 def portal_url(url_name: str, *args) -> str:
-    """A full link into the portal, made without a request: a worker sends most notices."""
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(url_name, args=args)
+    """A full link into the portal, made without a request: a worker sends most notices.
+
+    It starts with settings.PORTAL_BASE_URL, the address the portal is served on (`make run`
+    sets it from its port), so every email's links lead back to where the person signed in.
+    """
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(url_name, args=args)
 
 
 def account_mail_send(template_prefix: str, to: str, context: dict[str, Any]) -> None:
@@ -47,7 +51,7 @@ def request_for_allauth() -> AbstractContextManager:
     # request already; a worker has none, and allauth's send_mail needs one.
     if allauth_context.request is not None:
         return contextlib.nullcontext()
-    return allauth_context.request_context(_PortalRequest(settings.WAGTAILADMIN_BASE_URL))
+    return allauth_context.request_context(_PortalRequest(settings.PORTAL_BASE_URL))
 
 
 # The invitation a new staff account gets: a link to choose its own password. Nobody types a

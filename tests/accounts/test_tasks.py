@@ -45,7 +45,7 @@ class UnreachableBackend(BaseEmailBackend):
 @pytest.fixture(autouse=True)
 def _portal_address(settings):
     """Links in emails are made from the portal's public address, as a worker has no request."""
-    settings.WAGTAILADMIN_BASE_URL = "https://portal.example"
+    settings.PORTAL_BASE_URL = "https://portal.example"
 
 
 @pytest.fixture
