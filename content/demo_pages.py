@@ -51,8 +51,8 @@ def bullets(*items: str) -> str:
 
 # --- The helplines directory --------------------------------------------------------------------------
 
-EMERGENCY = "999"
-NON_EMERGENCY = "101"
+EMERGENCY = "Emergency services"
+NON_EMERGENCY = "Police non-emergency number"
 STALKING_HELPLINE = "National Stalking Helpline"
 DOMESTIC_ABUSE_HELPLINE = "National Domestic Abuse Helpline"
 SAMARITANS = "Samaritans"
@@ -142,7 +142,8 @@ HELPLINES: list[dict[str, Any]] = [
     {
         "name": VICTIM_SUPPORT,
         "helps_with": (
-            "Free, confidential support for anyone affected by crime, whether or not it was reported to the police."
+            "Free, confidential support in England and Wales for anyone affected by crime, whether or not it "
+            "was reported to the police."
         ),
         "phone": "08 08 16 89 111",
         "phone_note": "Free to call.",
@@ -1043,8 +1044,8 @@ SELF_CHECK: dict[str, Any] = {
     "title": "Is this stalking?",
     "slug": "is-this-stalking",
     "intro": (
-        "<p>These questions can help you think about what is happening. Open each one to read more. Your "
-        "answers stay in your head: nothing is sent, saved or recorded.</p>"
+        "<p>These questions can help you think about what is happening to you. There are no right or wrong "
+        "answers, and you do not need to answer them all.</p>"
     ),
     "questions": [
         {
@@ -1081,7 +1082,7 @@ SELF_CHECK: dict[str, Any] = {
         },
         {
             "pattern": "unwanted",
-            "question": "Do you not want this contact, or have you asked them to stop?",
+            "question": "Is it contact you do not want, or have you asked them to stop?",
             "guidance": (
                 "<p>Stalking is unwanted. You do not have to have said so: you may have felt too afraid. The "
                 "person may say they are being kind or romantic. It is still unwanted if you do not want it.</p>"
@@ -1089,7 +1090,7 @@ SELF_CHECK: dict[str, Any] = {
         },
         {
             "pattern": "unwanted",
-            "question": "Has it made you afraid, anxious, or change how you live?",
+            "question": "Has it made you afraid or anxious, or made you change how you live?",
             "guidance": (
                 "<p>Changing your route, your phone number or your plans because of someone's behaviour is a "
                 "sign of how serious it is. Write down how it affects you.</p>"
