@@ -1,4 +1,4 @@
-/* The diary's entry form: shows upload progress when files are attached.
+/* The diary's entry form: lists the files chosen and shows upload progress when files are attached.
    Without this script the form posts normally; with it, the same request is sent by XHR so
    the browser can report progress, and the page follows the server's answer. */
 (function () {
@@ -20,6 +20,12 @@
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var newMain = doc.querySelector("main");
       if (!newMain) { form.submit(); return; }
+      // Signed out while the files were sent (the session ran out): the answer is the sign-in
+      // page, whose header and scripts differ from this one's, so it is opened as a page.
+      if (!doc.body.hasAttribute("data-keep-alive-url") && xhr.responseURL) {
+        window.location.replace(xhr.responseURL);
+        return;
+      }
       // Show the server's answer: the saved entry (after its redirect), or the form again
       // with its messages. The address follows, as it would after a normal post.
       document.querySelector("main").replaceWith(newMain);
@@ -61,12 +67,43 @@
     });
   }
 
+  // Sizes as the entry's page writes them (Django's filesizeformat: 1 KB is 1024 bytes).
+  function sizeText(bytes) {
+    if (bytes < 1024) { return bytes + (bytes === 1 ? " byte" : " bytes"); }
+    var units = ["KB", "MB", "GB"];
+    var size = bytes / 1024;
+    var unit = 0;
+    while (size >= 1024 && unit < units.length - 1) { size /= 1024; unit += 1; }
+    return size.toFixed(1) + " " + units[unit];
+  }
+
+  // The files chosen, by name and size, under the chooser: a phone's own chooser often shows
+  // only "2 files", and the member should see what is about to be kept.
+  function initChosenFiles(files) {
+    var list = document.createElement("ul");
+    list.className = "chosen-files";
+    list.setAttribute("data-chosen-files", "");
+    list.setAttribute("aria-label", "Files chosen");
+    list.hidden = true;
+    files.insertAdjacentElement("afterend", list);
+    files.addEventListener("change", function () {
+      list.textContent = "";
+      Array.prototype.forEach.call(files.files, function (file) {
+        var item = document.createElement("li");
+        item.textContent = file.name + " (" + sizeText(file.size) + ")";
+        list.appendChild(item);
+      });
+      list.hidden = files.files.length === 0;
+    });
+  }
+
   function init() {
     initLocation();
     var form = document.querySelector("[data-diary-form]");
+    var files = form ? form.querySelector('input[type="file"]') : null;
+    if (files) { initChosenFiles(files); }
     if (!form || !window.FormData || !window.DOMParser) { return; }
     var progressBox = form.querySelector("[data-upload-progress]");
-    var files = form.querySelector('input[type="file"]');
     form.addEventListener("submit", function (event) {
       if (!progressBox || !files || files.files.length === 0 || !form.checkValidity()) { return; }
       event.preventDefault();
