@@ -4,7 +4,9 @@ Pages go under the one HomePage (made by the content migration; made again here 
 transactional test has emptied the tables)."""
 
 import factory
-from wagtail.models import Page, Site
+from django.conf import settings
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from content.models import (
     AdviceIndexPage,
@@ -58,6 +60,7 @@ class HelplineFactory(factory.django.DjangoModelFactory):
 
 def home_page() -> HomePage:
     """The site's HomePage, made (with its Site) if a transactional test has flushed it."""
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
