@@ -20,6 +20,7 @@ DEMO_ACCOUNTS = {
     "worker@demo.test": Role.WORKER,
     "coordinator@demo.test": Role.COORDINATOR,
     "editor@demo.test": Role.EDITOR,
+    "reviewer@demo.test": Role.REVIEWER,
     "admin@demo.test": Role.ADMIN,
 }
 

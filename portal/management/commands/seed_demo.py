@@ -12,6 +12,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.models import Organisation, Role, User
+from portal.accounts.services.staff import role_groups_sync
 from portal.accounts.services.two_step import app_secret_text
 from portal.demo import demo_data_create
 
@@ -22,6 +23,7 @@ DEMO_ACCOUNTS = (
     ("worker@demo.test", Role.WORKER),
     ("coordinator@demo.test", Role.COORDINATOR),
     ("editor@demo.test", Role.EDITOR),
+    ("reviewer@demo.test", Role.REVIEWER),
     ("admin@demo.test", Role.ADMIN),
 )
 
@@ -59,6 +61,7 @@ class Command(BaseCommand):
             )
             user.set_password(password)
             user.save(update_fields=["password"])
+            role_groups_sync(user=user)  # the editor drafts advice, the reviewer approves it
             EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             self.stdout.write(f"  {role.label:<16} {email}")
             if role == Role.MEMBER:
