@@ -21,6 +21,32 @@ CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 SESSION_STARTED_KEY = "portal_started_at"
 SESSION_LAST_SEEN_KEY = "portal_last_seen_at"
 
+# Activity is written down at most once a minute, so that reading a page writes nothing most of
+# the time. The idle limit runs from the time written down, so a session can end up to a minute
+# before the limit after its very last page; every page says how long it has left
+# (idle_seconds_left), so its warning and its reload keep to the server's clock.
+ACTIVITY_RESOLUTION = 60  # seconds
+_ACTIVITY_RECORDED = "portal_activity_recorded"
+
+
+def activity_record(request, now: float | None = None) -> None:
+    """Write down that the session is in use now (the keep-alive does so every time; pages at
+    most once a minute, through SessionTimeoutMiddleware)."""
+    request.session[SESSION_LAST_SEEN_KEY] = time.time() if now is None else now
+    setattr(request, _ACTIVITY_RECORDED, True)
+
+
+def activity_recorded(request) -> bool:
+    """Whether this request wrote down the session's activity, so that what else is kept per
+    session (its row in the list of signed-in sessions) can follow in the same request."""
+    return getattr(request, _ACTIVITY_RECORDED, False)
+
+
+def idle_seconds_left(request) -> int:
+    """How long this session has before the idle limit ends it, by the time written down."""
+    last_seen = request.session.get(SESSION_LAST_SEEN_KEY, time.time())
+    return max(int(settings.SESSION_IDLE_TIMEOUT - (time.time() - last_seen)), 0)
+
 
 def forget_site_data(response: HttpResponse) -> HttpResponse:
     """Ask the browser to drop all it holds for this site (on signing out and the quick exit)."""
@@ -72,7 +98,8 @@ class SessionTimeoutMiddleware:
     """Sign a person out after a spell of inactivity, and after an absolute lifetime.
 
     The page warns before the idle limit (see static/portal/session.js); any request,
-    including the keep-alive that typing in a form sends, counts as activity.
+    including the keep-alive that typing in a form sends, counts as activity, written down at
+    most once a minute (ACTIVITY_RESOLUTION).
     """
 
     def __init__(self, get_response):
@@ -91,7 +118,8 @@ class SessionTimeoutMiddleware:
             elif now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 reason = "You were signed out because nothing happened for a while."
             else:
-                session[SESSION_LAST_SEEN_KEY] = now
+                if SESSION_LAST_SEEN_KEY not in session or now - last_seen >= ACTIVITY_RESOLUTION:
+                    activity_record(request, now)
                 return self.get_response(request)
             logout(request)
             # A quick exit after a long pause must still go to the neutral site, never to

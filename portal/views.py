@@ -16,7 +16,7 @@ from wagtail.views import serve as wagtail_serve
 from portal.accounts.selectors import two_step_is_on
 from portal.accounts.services.sessions import session_forget
 from portal.accounts.services.sign_in import user_mark_before_you_start_seen
-from portal.security import forget_site_data
+from portal.security import activity_record, forget_site_data
 
 
 @require_GET
@@ -94,13 +94,15 @@ def _quick_exit_response(request) -> HttpResponse:
 
 @require_POST
 def keep_alive(request):
-    """Counts as activity for the idle timeout (SessionTimeoutMiddleware does the work).
+    """Counts as activity for the idle timeout, every time: the page then starts its whole
+    limit again (it sends one at most once a minute while the person types).
 
     Without a session there is nothing to keep alive: saying so (403) rather than 204 lets
     the page's script tell that the person has already been signed out.
     """
     if not request.user.is_authenticated:
         return HttpResponse(status=403)
+    activity_record(request)
     return HttpResponse(status=204)
 
 

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
+from portal.security import activity_recorded
+
 from .permissions import DJANGO_ADMIN_PREFIX, WAGTAIL_ADMIN_PREFIX, staff_area_check
 from .services.sessions import session_rekey, session_touch
 from .session_state import pending_step
@@ -65,7 +67,8 @@ class TwoStepMiddleware:
 
 
 class SignedInSessionMiddleware:
-    """Keeps each signed-in session's row current: when it was last used, and under which key.
+    """Keeps each signed-in session's row current: when it was last used (in the request that
+    writes the session's activity down, at most once a minute), and under which key.
 
     Comes after TwoStepMiddleware: a session that still owes the second step is not signed in
     yet, so it gets no row.
@@ -76,15 +79,26 @@ class SignedInSessionMiddleware:
 
     def __call__(self, request):
         session_key = None
+        touched = False
         if request.user.is_authenticated and pending_step(request) is None:
             session_key = request.session.session_key
-            session_touch(
-                user=request.user, session_key=session_key, user_agent=request.META.get("HTTP_USER_AGENT", "")
-            )
+            # Before the view, so that the page listing sessions shows this one's row.
+            touched = self._touch_if_active(request, session_key)
         response = self.get_response(request)
+        if not (session_key and request.user.is_authenticated):
+            return response
         # A view may give the session a new key (a password change, a step up in trust): the
         # row follows it, or the session would drop out of its owner's list.
         new_key = request.session.session_key
-        if session_key and request.user.is_authenticated and new_key and new_key != session_key:
+        if new_key and new_key != session_key:
             session_rekey(old_session_key=session_key, new_session_key=new_key)
+        if not touched:
+            self._touch_if_active(request, new_key)  # the keep-alive writes activity in its view
         return response
+
+    @staticmethod
+    def _touch_if_active(request, session_key: str | None) -> bool:
+        if not activity_recorded(request):
+            return False
+        session_touch(user=request.user, session_key=session_key, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        return True

@@ -8,9 +8,11 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from portal.security import SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
+from portal.security import ACTIVITY_RESOLUTION, SESSION_LAST_SEEN_KEY, SESSION_STARTED_KEY
 from tests.portal.support import production_env, run_python, session_exists, sign_in_and_start_session
 
 LOGIN_PATH = "/accounts/login/"
@@ -80,9 +82,12 @@ def test_development_cookies_are_not_marked_secure(tmp_path):
 # --- Idle timeout ---------------------------------------------------------------------
 
 
+PAST_THE_IDLE_LIMIT = settings.SESSION_IDLE_TIMEOUT + 5
+
+
 def test_idle_session_is_ended_with_a_kind_message(client, member):
     session_key = sign_in_and_start_session(client, member)
-    _set_clock(client, SESSION_LAST_SEEN_KEY, settings.SESSION_IDLE_TIMEOUT + 5)
+    _set_clock(client, SESSION_LAST_SEEN_KEY, PAST_THE_IDLE_LIMIT)
 
     response = client.get("/home/")
 
@@ -114,6 +119,60 @@ def test_idle_limit_follows_the_setting(client, member, settings):
     _set_clock(client, SESSION_LAST_SEEN_KEY, 6 * 60)
 
     assert not _is_signed_in(client)
+
+
+def test_each_page_says_how_long_it_has_left_by_the_time_written_down(client, member):
+    # Activity is written down at most once a minute, so the page's own warning and reload
+    # must count from the server's time, not from when the page was loaded.
+    sign_in_and_start_session(client, member)
+    _set_clock(client, SESSION_LAST_SEEN_KEY, 40)
+
+    page = client.get("/home/").content.decode()
+
+    left = int(re.search(r'data-idle-left="(\d+)"', page).group(1))
+    assert settings.SESSION_IDLE_TIMEOUT - 42 <= left <= settings.SESSION_IDLE_TIMEOUT - 40
+
+
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+
+
+@pytest.mark.parametrize("path", ["/home/", "/notes/", "/notes/new/", "/accounts/settings/"])
+def test_a_signed_in_read_writes_nothing_when_activity_was_written_under_a_minute_ago(client, member, path):
+    sign_in_and_start_session(client, member)
+    _set_clock(client, SESSION_LAST_SEEN_KEY, ACTIVITY_RESOLUTION - 10)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert _writes(queries.captured_queries) == []
+
+
+def test_the_keep_alive_always_counts(client, member):
+    # Sent at most once a minute while the person types, and by "Stay signed in": the page
+    # then counts the whole limit again, so the server must too.
+    sign_in_and_start_session(client, member)
+    _set_clock(client, SESSION_LAST_SEEN_KEY, 10)
+    before = time.time()
+
+    assert client.post(KEEP_ALIVE_PATH).status_code == 204
+
+    assert client.session[SESSION_LAST_SEEN_KEY] >= before
+
+
+def test_activity_is_written_once_a_minute_has_passed(client, member):
+    sign_in_and_start_session(client, member)
+    _set_clock(client, SESSION_LAST_SEEN_KEY, ACTIVITY_RESOLUTION + 1)
+    before = time.time()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert _is_signed_in(client)
+
+    assert client.session[SESSION_LAST_SEEN_KEY] >= before
+    written = _writes(queries.captured_queries)
+    # The session itself and its row in the list of signed-in sessions, in that one request.
+    assert len(written) == 2, written
 
 
 # --- Absolute lifetime ----------------------------------------------------------------
@@ -171,7 +230,7 @@ def test_keep_alive_refreshes_the_last_seen_time(client, member):
 
 def test_keep_alive_cannot_revive_an_expired_session(client, member):
     session_key = sign_in_and_start_session(client, member)
-    _set_clock(client, SESSION_LAST_SEEN_KEY, settings.SESSION_IDLE_TIMEOUT + 5)
+    _set_clock(client, SESSION_LAST_SEEN_KEY, PAST_THE_IDLE_LIMIT)
 
     response = client.post(KEEP_ALIVE_PATH)
 

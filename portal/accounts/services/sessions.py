@@ -2,7 +2,6 @@
 
 import logging
 import re
-from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -21,7 +20,6 @@ from .events import event_record
 logger = logging.getLogger(__name__)
 
 # Last-active times are this coarse, so that most requests read the row and write nothing.
-ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 # Most specific first: Edge, Opera and Samsung Internet also say "Chrome" and "Safari", and
 # Chrome says "Safari"; iPhones and iPads say "like Mac OS X", Android says "Linux".
@@ -89,7 +87,7 @@ def _notice_enqueue(*, signed_in: SignedInSession, event: AccountEvent) -> None:
 
 
 def session_touch(*, user: User, session_key: str | None, user_agent: str) -> None:
-    """Note that this session is in use, at most once a minute.
+    """Note that this session is in use (its caller does so at most once a minute).
 
     A session from before sessions were listed has no row yet: it gets one now, so that it
     can be seen and ended like any other.
@@ -97,21 +95,17 @@ def session_touch(*, user: User, session_key: str | None, user_agent: str) -> No
     if session_key is None:
         return
     now = timezone.now()
-    last_active_at = (
-        SignedInSession.objects.filter(session_key=session_key).values_list("last_active_at", flat=True).first()
+    if SignedInSession.objects.filter(session_key=session_key).update(last_active_at=now):
+        return
+    SignedInSession.objects.get_or_create(
+        session_key=session_key,
+        defaults={
+            "user": user,
+            "browser": describe_browser(user_agent),
+            "signed_in_at": now,
+            "last_active_at": now,
+        },
     )
-    if last_active_at is None:
-        SignedInSession.objects.get_or_create(
-            session_key=session_key,
-            defaults={
-                "user": user,
-                "browser": describe_browser(user_agent),
-                "signed_in_at": now,
-                "last_active_at": now,
-            },
-        )
-    elif now - last_active_at >= ACTIVITY_RESOLUTION:
-        SignedInSession.objects.filter(session_key=session_key).update(last_active_at=now)
 
 
 def session_rekey(*, old_session_key: str | None, new_session_key: str) -> None:

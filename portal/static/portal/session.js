@@ -17,22 +17,25 @@
     if (!timeout || !keepAliveUrl || !tokenMeta || !box) {
       return;
     }
+    // The server writes activity down at most once a minute, so this page may have less than
+    // the whole limit left: it says how much.
+    var left = parseInt(body.getAttribute("data-idle-left"), 10) * 1000;
     var warnTimer = null;
     var expireTimer = null;
     var lastPing = Date.now();
 
-    function schedule() {
+    function schedule(remaining) {
       clearTimeout(warnTimer);
       clearTimeout(expireTimer);
-      warnTimer = setTimeout(function () { box.hidden = false; }, Math.max(timeout - warning, 0));
+      warnTimer = setTimeout(function () { box.hidden = false; }, Math.max(remaining - warning, 0));
       // Reloading lets the server end the session and show the sign-in page.
-      expireTimer = setTimeout(function () { window.location.reload(); }, timeout + 1000);
+      expireTimer = setTimeout(function () { window.location.reload(); }, remaining + 1000);
     }
 
     function keepAlive() {
       lastPing = Date.now();
       box.hidden = true;
-      schedule();
+      schedule(timeout);  // the keep-alive always counts: the whole limit again
       return fetch(keepAliveUrl, {
         method: "POST",
         credentials: "same-origin",
@@ -54,7 +57,7 @@
         keepAlive();
       }
     });
-    schedule();
+    schedule(isNaN(left) ? timeout : Math.min(left, timeout));
   }
 
   document.addEventListener("DOMContentLoaded", start);
