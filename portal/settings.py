@@ -156,6 +156,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # An id for each request (the proxy's X-Request-ID, or a new one) on its log lines and its answer.
+    "portal.logs.RequestIdMiddleware",
     # /healthz and /readyz, answered before the host check and the HTTPS redirect: probes come
     # straight to the app server, over plain HTTP, under whatever address the orchestrator uses.
     "portal.health.HealthMiddleware",
@@ -516,10 +518,19 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# Production writes one JSON object a line (portal.logs: time, level, logger, message, request
+# id; an error's kind and place, never its text), for a log collector; development plain text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "portal.logs.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Axes would otherwise log the email address of every failed sign-in, and the twilio
     # library every request it makes (addresses and headers) at INFO.
