@@ -8,7 +8,7 @@ it is, and only what is missing is created.
 
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from wagtail.models import Page
 
 from portal.demo import site_demo_data
@@ -51,7 +51,7 @@ def demo_content_create() -> dict[str, int]:
 def _needs_create() -> dict[str, Need]:
     needs = {}
     for slug, name in words.NEEDS:
-        needs[slug], _ = Need.objects.get_or_create(slug=slug, defaults={"name": name})
+        needs[slug], _ = _get_or_create(Need, {"slug": slug}, {"name": name})
     return needs
 
 
@@ -61,9 +61,7 @@ def _helplines_create(needs: dict[str, Need]) -> tuple[dict[str, int], int]:
     created = 0
     for position, data in enumerate(words.HELPLINES):
         fields = {key: value for key, value in data.items() if key not in ("name", "needs")}
-        helpline, new = Helpline.objects.get_or_create(
-            name=data["name"], defaults={**fields, "sort_order": (position + 1) * 10}
-        )
+        helpline, new = _get_or_create(Helpline, {"name": data["name"]}, {**fields, "sort_order": (position + 1) * 10})
         if new:
             helpline.needs.set([needs[slug] for slug in data["needs"]])
             created += 1
@@ -74,8 +72,18 @@ def _helplines_create(needs: dict[str, Need]) -> tuple[dict[str, int], int]:
 def _topics_create() -> dict[str, Topic]:
     topics = {}
     for name, slug in words.TOPICS:
-        topics[slug], _ = Topic.objects.get_or_create(slug=slug, defaults={"name": name})
+        topics[slug], _ = _get_or_create(Topic, {"slug": slug}, {"name": name})
     return topics
+
+
+def _get_or_create[M: models.Model](model: type[M], lookup: dict[str, Any], defaults: dict[str, Any]) -> tuple[M, bool]:
+    """``get_or_create`` without its ``except DoesNotExist``: saving a snippet runs search-index tasks, and
+    django.tasks logs whatever exception is being handled when a task finishes, so inside that ``except``
+    every new row would print a DoesNotExist traceback to the terminal."""
+    existing = model._default_manager.filter(**lookup).first()
+    if existing is not None:
+        return existing, False
+    return model._default_manager.create(**lookup, **defaults), True
 
 
 def _home_page() -> HomePage:
