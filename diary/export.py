@@ -39,8 +39,8 @@ from portal.accounts.models import User
 from portal.fields import open_file
 from portal.uploads import picture_opened
 
-from . import chain, incident, verify
-from .incident import IncidentData
+from . import chain, selectors, verify
+from .incident import IncidentData, RenderedField
 from .models import Attachment, Entry, EntryVersion
 
 # Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
@@ -201,15 +201,44 @@ def _text(value) -> str:
     return escaped.replace("\n", "<br/>")
 
 
-def _field_value(field: incident.IncidentField, value) -> str:
-    if field.kind in (incident.Kind.BOOL, incident.Kind.YES_NO):
-        return field.text(value)  # "Not answered", never "No", for a question left unanswered
-    if field.kind == incident.Kind.DATETIME:
-        return _when(value)
-    if field.kind == incident.Kind.CHOICES:
-        labels = field.choice_labels
-        return ", ".join(labels.get(code, code) for code in value) or "None ticked"
-    return _text(value)
+def _pdf_fields(fields: list[RenderedField], styles: dict) -> list:
+    """Every field of one version, as words (``incident.rendered_fields``: "Not answered", never
+    "No", for a question left unanswered). A label, then the value as a paragraph of its own: a
+    paragraph can run on over several pages, where a table cell cannot (a long account made the
+    whole download fail)."""
+    parts = []
+    for rendered in fields:
+        parts += [
+            Paragraph(rendered.field.exported_label, styles["label"]),
+            Paragraph(_text(rendered.text), styles["body"]),
+            HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
+        ]
+    return parts
+
+
+def _pdf_earlier_versions(item: _Exported, rendered: list[selectors.RenderedVersion], styles: dict) -> list:
+    """Every version before the current one, newest first, each with the portal's time and its
+    words in full (a version with the same words as the one shown above it says so instead)."""
+    names = {attachment.sha256: attachment.original_name for attachment in item.entry.attachments.all()}
+    parts: list = [Paragraph("Earlier versions", styles["h3"])]
+    later = rendered[-1]
+    for version in reversed(rendered[:-1]):
+        parts.append(
+            Paragraph(
+                f"Version {version.version.number} of {len(rendered)}: {version.version.get_kind_display()}, "
+                f"recorded by the portal {_when(version.version.recorded_at)} (link {version.version.sequence})",
+                styles["h4"],
+            )
+        )
+        if [field.text for field in version.fields] == [field.text for field in later.fields]:
+            parts.append(Paragraph(f"The same words as version {later.version.number}.", styles["body"]))
+        else:
+            parts += _pdf_fields(version.fields, styles)
+        for sha256 in sorted(version.version.attachment_hashes):
+            parts.append(Paragraph(f"File {_text(names.get(sha256) or 'without a name')}, SHA-256:", styles["small"]))
+            parts.append(Paragraph(sha256, styles["mono"]))
+        later = version
+    return parts
 
 
 def _styles() -> dict:
@@ -346,14 +375,11 @@ def _pdf_entry(number: int, item: _Exported, styles: dict) -> list:
         ),
         Spacer(1, 3 * mm),
     ]
-    # A label, then the value as a paragraph of its own: a paragraph can run on over several
-    # pages, where a table cell cannot (a long account made the whole download fail).
-    for field in incident.exported_fields():
-        parts += [
-            Paragraph(field.exported_label, styles["label"]),
-            Paragraph(_field_value(field, getattr(data, field.name)), body),  # read by the version's schema
-            HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
-        ]
+    # Every version read by its own schema, in the one way every output reads them.
+    rendered = selectors.versions_rendered(item.versions, when=_when)
+    parts += _pdf_fields(rendered[-1].fields, styles)
+    if len(rendered) > 1:
+        parts += _pdf_earlier_versions(item, rendered, styles)
     parts.append(Paragraph("History", styles["h4"]))
     for version in item.versions:
         parts.append(

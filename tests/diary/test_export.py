@@ -3,7 +3,7 @@
 import hashlib
 import io
 import zipfile
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from PIL import Image
@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 
 from diary import export
 from diary.models import EntryVersion
-from diary.services import Behaviour, IncidentData, entry_delete, entry_destroy, entry_edit
+from diary.services import Behaviour, IncidentData, entry_delete, entry_destroy, entry_edit, entry_restore
 from diary.verify import bundle_verify
 from portal import crypto
 from tests.diary.helpers import read_document, record
@@ -315,3 +315,88 @@ def test_the_check_for_pictures_over_words_finds_one(member):
         "SHA-256: 4a2260edd88fbfc935db18d90ccde5f338be84bfd0a658200e76935460ef8142"
     ]
     assert len(page.image_boxes) == 2
+
+
+# --- Earlier versions ----------------------------------------------------------------------------
+
+
+def _server_time(version: EntryVersion) -> str:
+    return version.recorded_at.astimezone(UTC).strftime("%d %B %Y, %H:%M:%S UTC")
+
+
+def test_an_edited_entry_shows_every_earlier_version_in_full_after_the_current_one(member, build):
+    entry = record(member, "FIRST-WORDS he was at the gate.", 14, location="Elm Road")
+    entry_edit(
+        entry=entry,
+        data=IncidentData(
+            what_happened="SECOND-WORDS he was at the gate at eight.",
+            occurred_at=entry.occurred_at,
+            location="Elm Road",
+            reported_to_police=True,
+        ),
+    )
+    entry_edit(
+        entry=entry,
+        data=IncidentData(
+            what_happened="CURRENT-WORDS he was at the school gate at eight.",
+            occurred_at=entry.occurred_at,
+            location="Elm Road, by the school",
+            reported_to_police=True,
+            crime_reference="CR/77",
+        ),
+    )
+    entry_delete(entry=entry)
+    entry_restore(entry=entry)
+    versions = list(EntryVersion.objects.filter(entry=entry).order_by("number"))
+
+    text = " ".join(pdf_text(_read(build(member), "bundle.pdf")).split())
+
+    current = text.index("CURRENT-WORDS")
+    earlier = text.index("Earlier versions")
+    headings = [
+        text.index(
+            f"Version {version.number} of 5: {version.get_kind_display()}, recorded by the portal "
+            f"{_server_time(version)} (link {version.sequence})"
+        )
+        for version in reversed(versions[:-1])
+    ]
+    assert current < earlier < headings[0]
+    assert headings == sorted(headings)  # the newest earlier version first, back to the first
+    v4, v3, v2, v1 = headings
+    # Moving to recently deleted and back changed no words: said once, not repeated in full.
+    assert "The same words as version 5." in text[v4:v3]
+    assert "The same words as version 4." in text[v3:v2]
+    second, first = text[v2:v1], text[v1:]
+    assert "SECOND-WORDS he was at the gate at eight." in second and "CURRENT-WORDS" not in second
+    assert "Reported to police Yes" in second
+    assert "FIRST-WORDS he was at the gate." in first and "SECOND-WORDS" not in first
+    assert "Reported to police Not answered" in first  # never "No": nothing was said
+    assert "Crime reference" in first and "CR/77" not in first
+    assert text.count("CR/77") == 1
+
+
+def test_an_entry_never_edited_has_no_earlier_versions(member, build):
+    record(member, "Only ever one version.", 15)
+
+    text = pdf_text(_read(build(member), "bundle.pdf"))
+
+    assert "Only ever one version." in text
+    assert "Earlier versions" not in text
+
+
+def test_a_file_removed_by_an_edit_is_named_with_its_hash_under_the_version_that_had_it(member, build):
+    photo = png_bytes()
+    entry = record(member, "A photo added by mistake.", 16, uploads=[upload("wrong.png", photo, "image/png")])
+    entry_edit(
+        entry=entry,
+        data=IncidentData(what_happened="A photo added by mistake.", occurred_at=entry.occurred_at),
+        remove=[entry.attachments.get().id],
+    )
+
+    pdf = _read(build(member), "bundle.pdf")
+
+    text = " ".join(pdf_text(pdf).split())
+    first = text[text.index("Version 1 of 2: Created") :]
+    assert f"File wrong.png, SHA-256: {hashlib.sha256(photo).hexdigest()}" in first
+    assert "Attachments: 0" in text
+    assert pdf.count(b"/Subtype /Image") == 0  # the current version draws no picture it no longer lists
