@@ -202,6 +202,20 @@ def test_file_chooser_is_a_large_button_and_lists_the_chosen_files(phone_page, s
     expect(chosen).to_contain_text(f"({photo.stat().st_size} bytes)")
 
 
+def test_show_all_and_clear_are_secondary_buttons(phone_page, sign_in, live_server, member_with_entries):
+    """Beside the main action, "Show all" and "Clear" are drawn as secondary buttons (white, with
+    a border), not as a second main button."""
+    sign_in(phone_page, member_with_entries["member"])
+    _filtered_timeline(phone_page)
+    main_action = phone_page.get_by_role("button", name="Show entries")
+    colour = "element => getComputedStyle(element).backgroundColor"
+
+    for name in ("Show all", "Clear the search and filters"):
+        button = phone_page.get_by_role("button", name=name)
+        assert button.evaluate(colour) == "rgb(255, 255, 255)", name
+        assert button.evaluate(colour) != main_action.evaluate(colour)
+
+
 def test_an_upload_sent_after_the_session_ended_opens_the_sign_in_page_as_a_page(
     new_context, sign_in, live_server, tmp_path
 ):
