@@ -46,7 +46,7 @@ class AccountAdapter(DefaultAccountAdapter):
         super().logout(request)
 
     def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
-        # "Successfully signed in" would be untrue while the code is still to come.
+        # "You are signed in" would be untrue while the code is still to come.
         if message_template == "account/messages/logged_in.txt" and sign_in.still_signing_in(request):
             return
         super().add_message(request, level, message_template, message_context, extra_tags, message)

@@ -348,3 +348,14 @@ def test_the_emails_people_trigger_here_carry_the_portals_subjects(client, mailo
     for message in mailoutbox:
         assert "Hello from" not in message.body and "You're receiving" not in message.body
         assert not SENSITIVE_WORDS.search(message.body)
+
+
+# --- Messages allauth shows on the next page ------------------------------------------------
+
+
+def test_signing_in_and_out_say_so_in_plain_words(client, member, sign_in):
+    signed_in = sign_in(client, member.email, follow=True).content.decode()
+    signed_out = client.post("/accounts/logout/", follow=True).content.decode()
+
+    assert "You are signed in." in signed_in and "Successfully" not in signed_in
+    assert "You have signed out." in signed_out

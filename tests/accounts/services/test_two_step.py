@@ -53,7 +53,7 @@ def test_the_password_alone_reaches_only_the_code_page(client, protected_member,
 
     assert response.redirect_chain[-1][0].startswith(VERIFY)
     assert b"Enter your code" in response.content
-    assert b"Successfully signed in" not in response.content, "not signed in yet: the code is still to come"
+    assert b"You are signed in" not in response.content, "not signed in yet: the code is still to come"
     for path in ("/home/", "/notes/", "/accounts/settings/", "/accounts/two-step/", "/accounts/two-step/off/"):
         blocked = client.get(path)
         assert blocked.status_code == 302, path
