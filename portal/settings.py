@@ -381,6 +381,8 @@ SECURE_CSP = {
 WAGTAIL_ADMIN_CSP = {
     **SECURE_CSP,
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    # The page editor's rich text and StreamField panels set styles inline.
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:", "blob:"],
 }
 if PRODUCTION:
