@@ -3,14 +3,12 @@
 import time
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
 
 from portal import crypto, sms
 from portal.accounts import session_state
+from tests.content.factories import home_page
 from tests.factories import (
     PASSWORD,
     AdminFactory,
@@ -112,15 +110,11 @@ def coordinator(db):
 
 @pytest.fixture
 def wagtail_home(db):
-    """Wagtail's root and home page, which its admin needs.
+    """Wagtail's root and the advice library's home page, which its admin needs.
 
     Migrations create them, but live-server tests empty every table when they finish.
     """
-    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-    home = root.get_children().first() or root.add_child(instance=Page(title="Home", slug="home"))
-    Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": home})
-    return home
+    return home_page()
 
 
 @pytest.fixture
