@@ -340,7 +340,12 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_HELPER_CLASS = "portal.accounts.adapters.PasskeyHelper"
 
 # --- Sessions -------------------------------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"  # shared by every app server
+# Kept in the database, shared by every app server. With Redis (REDIS_URL), a session is read
+# from Redis and written to both, so a page read costs no database query for it and the session
+# outlives a Redis restart. Without Redis the cache is each process's own memory, which other app
+# servers would not see end, so sessions are read from the database. Ending a session goes
+# through the engine (portal.accounts.services.sessions), so a cached copy ends with it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_NAME = "session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -536,5 +541,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Axes would otherwise log the email address of every failed sign-in, and the twilio
     # library every request it makes (addresses and headers) at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
+    # django.tasks logs every task it runs at INFO: in `make run`, hundreds of lines of seeding.
+    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"}},
 }
