@@ -25,3 +25,14 @@ class EntryGone(DiaryError):
 
     def __init__(self, message: str = "This entry has been deleted for good, so nothing more can be done with it."):
         super().__init__(message)
+
+
+class AttachmentNotInEntry(DiaryError):
+    """A file to remove that is not among the entry's current files (already removed in another
+    tab, or not this entry's at all)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "One of the files to remove is no longer in this entry. Nothing was changed: "
+            "check the list of files and save again."
+        )

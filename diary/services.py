@@ -17,7 +17,7 @@ from portal.uploads import Upload, UploadRefused, upload_check
 
 from . import chain
 from .downloads import export_request, exports_destroy_holding  # noqa: F401  (export_request: callers still import it from here)
-from .errors import AttachmentRefused, DiaryError, EntryGone, EntryNotChangeable
+from .errors import AttachmentNotInEntry, AttachmentRefused, EntryGone, EntryNotChangeable
 from .guards import chain_lock, files_removed_on_failure
 from .incident import Behaviour, IncidentData  # noqa: F401  (Behaviour: callers still import it from here)
 from .models import Attachment, Entry, EntryVersion, VersionKind
@@ -109,17 +109,6 @@ def entry_record(*, member: User, data: IncidentData, uploads: Sequence[Upload] 
         for upload in uploads:
             stored.append(_attachment_store(entry=entry, upload=upload).file)
         return _append_version(entry=entry, kind=VersionKind.CREATED, content=data.as_content())
-
-
-class AttachmentNotInEntry(DiaryError):
-    """A file to remove that is not among the entry's current files (already removed in another
-    tab, or not this entry's at all)."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "One of the files to remove is no longer in this entry. Nothing was changed: "
-            "check the list of files and save again."
-        )
 
 
 def _current_attachments(entry: Entry, ids: Sequence[UUID | str]) -> list[Attachment]:

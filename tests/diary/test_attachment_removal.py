@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from diary import chain, services
+from diary.errors import AttachmentNotInEntry
 from diary.incident import IncidentData
 from diary.models import Attachment, EntryVersion
-from diary.services import AttachmentNotInEntry
 from diary.verify import bundle_verify
 from tests.diary.helpers import FORM, as_dicts, read_document, record, stored_files
 from tests.factories import png_upload
