@@ -57,8 +57,16 @@ class Area(models.TextChoices):
     UK = "uk", _("The whole UK")
     ENGLAND = "england", _("England")
     WALES = "wales", _("Wales")
+    ENGLAND_AND_WALES = "england_and_wales", _("England and Wales")
     SCOTLAND = "scotland", _("Scotland")
     NORTHERN_IRELAND = "northern_ireland", _("Northern Ireland")
+
+
+_AREAS_OVERLAPPING = {
+    Area.ENGLAND: [Area.ENGLAND_AND_WALES],
+    Area.WALES: [Area.ENGLAND_AND_WALES],
+    Area.ENGLAND_AND_WALES: [Area.ENGLAND, Area.WALES],
+}
 
 
 class HelplineQuerySet(models.QuerySet["Helpline"]):
@@ -67,12 +75,13 @@ class HelplineQuerySet(models.QuerySet["Helpline"]):
 
     def for_directory(self, *, area: str, need: str) -> "HelplineQuerySet":
         """Helplines for an area and a need ("" for any). A UK-wide service serves every nation,
-        so it is listed under England, Wales, Scotland and Northern Ireland as well."""
+        so it is listed under England, Wales, Scotland and Northern Ireland as well; one for
+        England and Wales under each of the two."""
         helplines = self.prefetch_related("needs")
         if area == Area.UK:
             helplines = helplines.filter(area=Area.UK)
         elif area:
-            helplines = helplines.filter(area__in=[area, Area.UK])
+            helplines = helplines.filter(area__in=[area, Area.UK, *_AREAS_OVERLAPPING.get(area, [])])
         if need:
             helplines = helplines.filter(needs__slug=need)
         return helplines.order_by("sort_order", "name").distinct()

@@ -20,6 +20,19 @@ def test_filters_by_area_with_uk_wide_services_everywhere(client, db):
     assert all(name in everything for name in ("Welsh line", "Whole UK line", "Scottish line"))
 
 
+def test_a_service_for_england_and_wales_is_listed_under_each(client, db):
+    page = factories.directory_page()
+    factories.HelplineFactory(name="England and Wales line", area=Area.ENGLAND_AND_WALES)
+    factories.HelplineFactory(name="English line", area=Area.ENGLAND)
+    factories.HelplineFactory(name="Scottish line", area=Area.SCOTLAND)
+
+    assert "England and Wales line" in listed(client, page, area="wales")
+    assert "England and Wales line" in listed(client, page, area="england")
+    assert "England and Wales line" not in listed(client, page, area="scotland")
+    both = listed(client, page, area="england_and_wales")
+    assert "English line" in both and "Scottish line" not in both
+
+
 def test_filters_by_need(client, db):
     page = factories.directory_page()
     stalking = factories.NeedFactory(name="Stalking", slug="stalking")
