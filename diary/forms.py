@@ -130,7 +130,7 @@ class IncidentForm(forms.Form):
     )
     occurred_time = forms.TimeField(label="Time", widget=TimeInput())
     attachments = AttachmentsField(
-        label="Photos, screenshots, recordings or documents",
+        label="Add photos, screenshots, videos or documents",
         help_text="Optional. You can choose several files.",
     )
 
@@ -287,8 +287,8 @@ class TimelineFilterForm(forms.Form):
 class ExportForm(forms.Form):
     """The dates of a download: entries that happened from ``start`` to ``end``, inclusive."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="From", widget=DateInput())
+    end = forms.DateField(label="To", widget=DateInput())
 
     def clean(self):
         super().clean()

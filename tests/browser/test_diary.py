@@ -32,7 +32,7 @@ def test_quick_entry_with_a_photo_on_a_phone(new_context, sign_in, live_server, 
 
     page.get_by_role("link", name="Write down what happened").click()
     page.get_by_label("What happened").fill("Saw the grey car outside school at pick-up")
-    page.get_by_label("Photos, screenshots, recordings or documents").set_input_files(str(photo))
+    page.get_by_label("Add photos, screenshots, videos or documents").set_input_files(str(photo))
     # The optional details stay folded away until asked for.
     expect(page.get_by_label("Where")).to_be_hidden()
     page.get_by_role("button", name="Save").click()
@@ -56,7 +56,7 @@ def test_quick_entry_without_javascript_still_saves_a_photo(new_context, sign_in
 
     page.goto("/notes/new/")
     page.get_by_label("What happened").fill("Letter through the door")
-    page.get_by_label("Photos, screenshots, recordings or documents").set_input_files(str(photo))
+    page.get_by_label("Add photos, screenshots, videos or documents").set_input_files(str(photo))
     page.get_by_role("button", name="Save").click()
 
     expect(page.locator("code.sha256")).to_have_text(hashlib.sha256(photo.read_bytes()).hexdigest())
@@ -70,7 +70,7 @@ def test_a_refused_file_is_explained_and_the_words_are_kept(new_context, sign_in
 
     page.goto("/notes/new/")
     page.get_by_label("What happened").fill("Messages all night")
-    page.get_by_label("Photos, screenshots, recordings or documents").set_input_files(str(fake))
+    page.get_by_label("Add photos, screenshots, videos or documents").set_input_files(str(fake))
     page.get_by_role("button", name="Save").click()
 
     expect(page.locator(".error-summary")).to_contain_text("is not a kind of file the diary can keep")
