@@ -208,6 +208,9 @@ class AccountEvent(models.Model):
         EMAIL_CHANGE_UNDONE = "email_change_undone", "Undid a change of email address"
         NOTES_DESTROYED = "notes_destroyed", "Deleted notes for good"
         DELETION_REQUESTED = "deletion_requested", "Asked for the account to be deleted"
+        # Who is texted when the member sends an alert: a change of control (safety_plans.contacts).
+        ALERT_CONTACT_ADDED = "alert_contact_added", "Added someone who receives your alerts"
+        ALERT_NUMBER_CHANGED = "alert_number_changed", "Changed the number of someone who receives your alerts"
         # What an administrator did to the account: always recorded, always shown to its owner.
         STAFF_INVITED = "staff_invited", "Account created by an administrator, with an invitation"
         ROLE_CHANGED = "role_changed", "Role changed by an administrator"
@@ -257,6 +260,8 @@ NOTIFIED_CHANGES = (
     AccountEvent.Kind.EMAIL_CHANGE_UNDONE,
     AccountEvent.Kind.NOTES_DESTROYED,
     AccountEvent.Kind.DELETION_REQUESTED,
+    AccountEvent.Kind.ALERT_CONTACT_ADDED,
+    AccountEvent.Kind.ALERT_NUMBER_CHANGED,
     AccountEvent.Kind.ROLE_CHANGED,
     AccountEvent.Kind.ORGANISATION_CHANGED,
     AccountEvent.Kind.DEACTIVATED,
