@@ -37,8 +37,9 @@ class SmsMessage:
 class ConsoleBackend:
     """Prints texts to the development server's console."""
 
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: SmsMessage) -> str:
         print(f"SMS to {message.to}: {message.body}")  # noqa: T201 - the console is the point
+        return ""
 
 
 class MemoryBackend:
@@ -47,10 +48,11 @@ class MemoryBackend:
     outbox: list[SmsMessage] = []
     fail_with: SmsError | None = None
 
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: SmsMessage) -> str:
         if self.fail_with is not None:
             raise self.fail_with
         self.outbox.append(message)
+        return f"memory-{len(self.outbox)}"
 
 
 class TwilioBackend:
@@ -92,11 +94,11 @@ class TwilioBackend:
         if messaging_service_sid:
             self.sender["messaging_service_sid"] = messaging_service_sid
 
-    def send(self, message: SmsMessage) -> None:
+    def send(self, message: SmsMessage) -> str:
         # Twilio's own error messages can quote the number, so only the status and code are kept,
         # and `from None` keeps the original exception out of any logged traceback.
         try:
-            self.client.messages.create(to=message.to, body=message.body, **self.sender)
+            sent = self.client.messages.create(to=message.to, body=message.body, **self.sender)
         except (TwilioRestException, TwilioServiceException) as error:
             code = f" (error {error.code})" if error.code and error.code != error.status else ""
             raise SmsError(f"Twilio answered {error.status}{code}.") from None
@@ -110,16 +112,18 @@ class TwilioBackend:
             raise SmsError(f"The request to Twilio failed ({type(error).__name__}).") from None
         except ValueError:  # a success answer that is not JSON
             raise SmsError("Twilio's answer could not be read.") from None
+        return sent.sid or ""
 
 
-def sms_send(*, to: str, body: str) -> None:
-    """Send one text now, through the configured backend. Raises SmsError when it cannot be handed over."""
+def sms_send(*, to: str, body: str) -> str:
+    """Send one text now, through the configured backend, and return the provider's id for it ("" when
+    the backend has none). Raises SmsError when it cannot be handed over."""
     try:
         try:
             backend_class = import_string(settings.SMS_BACKEND)
         except ImportError:
             raise SmsNotConfigured(f"SMS_BACKEND {settings.SMS_BACKEND!r} cannot be imported.") from None
-        backend_class().send(SmsMessage(to=to, body=body))
+        return backend_class().send(SmsMessage(to=to, body=body))
     except SmsError as error:
         logger.warning("Text not sent: %s", error)
         raise
