@@ -31,6 +31,8 @@ from portal.accounts.models import (
     User,
 )
 from portal.models import DataKey
+from safety_plans.models import Alert, AlertDelivery, Plan, PlanVersion, TrustedContact
+from safety_plans.services import plan_save
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -258,3 +260,75 @@ class ExportRequestFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(MemberFactory)
     start = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
     end = factory.LazyFunction(timezone.localdate)
+
+
+# Safety plans: the plan saved through its services, so every version is numbered as the app does.
+
+
+def plan_content(notes: str = "My sister Jo, any time.") -> dict:
+    """A plan with one section filled in and a code word."""
+    return {
+        "sections": {"people": {"checked": ["told_someone"], "notes": notes}},
+        "code_word": "blue umbrella",
+        "alert_message": "",
+    }
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    """A member's plan, saved once with ``plan_save`` (its first version is ``plan.current``)."""
+
+    class Meta:
+        model = Plan
+
+    member = factory.SubFactory(MemberFactory)
+    content = factory.LazyFunction(plan_content)
+
+    @classmethod
+    def _create(cls, model_class, *, member, content):
+        return plan_save(member=member, content=content).plan
+
+
+class PlanVersionFactory(factory.django.DjangoModelFactory):
+    """A new version of ``plan`` (a new plan if none is given), saved with ``plan_save``."""
+
+    class Meta:
+        model = PlanVersion
+
+    plan = None
+    content = factory.Sequence(lambda n: plan_content(notes=f"Version notes, number {n}"))
+
+    @classmethod
+    def _create(cls, model_class, *, plan, content):
+        member = plan.member if plan is not None else MemberFactory()
+        return plan_save(member=member, content=content)
+
+
+class TrustedContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrustedContact
+
+    member = factory.SubFactory(MemberFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    relationship = "Sister"
+    phone = factory.Sequence(lambda n: f"+4477009{n % 100000:05d}")
+    may_alert = True
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alert
+
+    member = factory.SubFactory(MemberFactory)
+    message = "Please call me as soon as you can."
+    request_key = factory.Sequence(lambda n: f"request-key-{n:08d}")
+
+
+class AlertDeliveryFactory(factory.django.DjangoModelFactory):
+    """One contact's text of an alert; the alert and contact belong to the same member."""
+
+    class Meta:
+        model = AlertDelivery
+
+    alert = factory.SubFactory(AlertFactory)
+    member = factory.LazyAttribute(lambda delivery: delivery.alert.member)
+    contact = factory.LazyAttribute(lambda delivery: TrustedContactFactory(member=delivery.alert.member))
