@@ -1,0 +1,275 @@
+"""Alerts to trusted contacts: sent through the real twilio library to the fake Twilio server,
+once per contact, retried when Twilio fails for one, never twice for a double tap."""
+
+import logging
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.tasks import default_task_backend
+from django.utils import timezone
+
+from portal.accounts.models import AccountEvent
+from safety_plans import contacts, tasks
+from safety_plans.contacts import ContactData, Location
+from safety_plans.models import Alert, AlertDelivery, DeliveryStatus
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+NUMBERS = ("07400 123111", "07400 123222", "07400 123333")
+E164 = ("+447400123111", "+447400123222", "+447400123333")
+
+
+def add_contacts(member, *, may_alert=True, count=3):
+    return [
+        contacts.contact_add(
+            member=member,
+            data=ContactData(name=f"Friend {i}", relationship="Sister", phone=NUMBERS[i], may_alert=may_alert),
+        )
+        for i in range(count)
+    ]
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def sent_to(fake_twilio) -> list[str]:
+    return [form["To"] for form in fake_twilio.sent]
+
+
+class Queue:
+    """The dummy task backend, and a way to run what is queued, each as its own commit (the
+    test's transaction never commits, so what waits for a commit runs as each step ends)."""
+
+    def __init__(self, backend, capture):
+        self.backend = backend
+        self.capture = capture
+
+    @property
+    def results(self):
+        return list(self.backend.results)
+
+    def committed(self, function, *args, **kwargs):
+        with self.capture(execute=True):
+            return function(*args, **kwargs)
+
+    def run_delivery(self, delivery_id: str, attempt: int = 1) -> None:
+        self.committed(tasks.alert_delivery_send.call, delivery_id, attempt)
+
+    def run(self, already: int = 0) -> int:
+        """Run the tasks queued since ``already`` in order; returns how many there are now."""
+        results = self.results
+        for result in results[already:]:
+            self.committed(result.task.call, *result.args, **result.kwargs)
+        return len(results)
+
+
+@pytest.fixture
+def queued(settings, django_capture_on_commit_callbacks):
+    """Tasks wait in a queue, as in production, for the test to run one at a time."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    return Queue(default_task_backend, django_capture_on_commit_callbacks)
+
+
+def test_every_chosen_contact_receives_the_message(member, fake_twilio, django_capture_on_commit_callbacks):
+    people = add_contacts(member)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = contacts.alert_send(member=member, request_key=new_key(), contact_ids=[c.pk for c in people])
+
+    assert sorted(sent_to(fake_twilio)) == sorted(E164)
+    assert {form["Body"] for form in fake_twilio.sent} == {contacts.DEFAULT_ALERT_MESSAGE}
+    deliveries = AlertDelivery.objects.filter(alert=alert)
+    assert [d.status for d in deliveries] == [DeliveryStatus.SENT] * 3
+    assert all(d.provider_id.startswith("SM") and d.attempts == 1 for d in deliveries)
+
+
+def test_only_the_contacts_chosen_and_allowed_are_texted(member, fake_twilio, django_capture_on_commit_callbacks):
+    first, second, _ = add_contacts(member)
+    not_for_alerts = contacts.contact_add(
+        member=member, data=ContactData(name="N", relationship="", phone="07400 123444", may_alert=False)
+    )
+    someone_elses = add_contacts(MemberFactory(), count=1)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contacts.alert_send(
+            member=member,
+            request_key=new_key(),
+            contact_ids=[first.pk, second.pk, not_for_alerts.pk, someone_elses.pk],
+        )
+
+    assert sorted(sent_to(fake_twilio)) == ["+447400123111", "+447400123222"]
+
+
+def test_the_location_is_added_only_when_shared(member, fake_twilio, django_capture_on_commit_callbacks):
+    [person] = add_contacts(member, count=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = contacts.alert_send(
+            member=member,
+            request_key=new_key(),
+            contact_ids=[person.pk],
+            location=Location(latitude=Decimal("51.501009"), longitude=Decimal("-0.141588")),
+        )
+
+    assert fake_twilio.sent[0]["Body"] == (
+        "Please call me as soon as you can.\nMy location: https://maps.google.com/?q=51.50101,-0.14159"
+    )
+    assert alert.location_included
+
+
+def test_when_twilio_fails_for_one_contact_only_that_one_is_retried(member, fake_twilio, queued):
+    people = add_contacts(member)
+    alert = queued.committed(
+        contacts.alert_send, member=member, request_key=new_key(), contact_ids=[c.pk for c in people]
+    )
+    first, second, third = (AlertDelivery.objects.get(alert=alert, contact=c) for c in people)
+    by_id = {r.args[0]: r for r in queued.results}
+    assert set(by_id) == {str(first.pk), str(second.pk), str(third.pk)}, "one task per delivery, ids only"
+
+    queued.run_delivery(str(first.pk))
+    fake_twilio.answer_with(status=503)
+    queued.run_delivery(str(second.pk))
+    fake_twilio.answer_with(status=201)
+    queued.run_delivery(str(third.pk))
+
+    second.refresh_from_db()
+    assert second.status == DeliveryStatus.RETRYING and second.attempts == 1 and not second.provider_id
+    [retry] = queued.results[3:]
+    assert retry.args == [str(second.pk), 2]
+    assert retry.task.run_after > timezone.now() + timedelta(seconds=10)
+
+    # The retry runs; so do stray copies of the first tasks (a worker restarted, say).
+    queued.committed(retry.task.call, *retry.args)
+    for delivery in (first, second, third):
+        queued.run_delivery(str(delivery.pk))
+
+    assert sorted(sent_to(fake_twilio)) == sorted(E164), "each contact texted exactly once"
+    second.refresh_from_db()
+    assert second.status == DeliveryStatus.SENT and second.attempts == 2 and second.provider_id.startswith("SM")
+
+
+def test_after_the_last_attempt_the_delivery_is_shown_as_failed(member, fake_twilio, queued, caplog):
+    [person] = add_contacts(member, count=1)
+    alert = queued.committed(contacts.alert_send, member=member, request_key=new_key(), contact_ids=[person.pk])
+    delivery = AlertDelivery.objects.get(alert=alert)
+    fake_twilio.answer_with(status=500)
+    caplog.set_level(logging.INFO)
+
+    attempts = queued.run()
+    while len(queued.results) > attempts:
+        attempts = queued.run(attempts)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == tasks.ALERT_DELIVERY_ATTEMPTS
+    assert len(fake_twilio.requests) == tasks.ALERT_DELIVERY_ATTEMPTS, "bounded"
+    assert "not sent after 5 attempts" in caplog.text
+
+
+def test_a_double_tap_sends_once(member, fake_twilio, django_capture_on_commit_callbacks):
+    people = add_contacts(member)
+    key = new_key()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = contacts.alert_send(member=member, request_key=key, contact_ids=[c.pk for c in people])
+
+    with pytest.raises(contacts.AlertAlreadySent) as refused, django_capture_on_commit_callbacks(execute=True):
+        contacts.alert_send(member=member, request_key=key, contact_ids=[c.pk for c in people])
+
+    assert refused.value.alert == first
+    assert Alert.objects.count() == 1 and AlertDelivery.objects.count() == 3
+    assert len(fake_twilio.sent) == 3
+
+
+def test_a_second_alert_within_a_minute_is_refused(member, fake_twilio, django_capture_on_commit_callbacks):
+    people = add_contacts(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        contacts.alert_send(member=member, request_key=new_key(), contact_ids=[c.pk for c in people])
+
+    with pytest.raises(contacts.AlertTooSoon):
+        contacts.alert_send(member=member, request_key=new_key(), contact_ids=[c.pk for c in people])
+
+    Alert.objects.update(sent_at=timezone.now() - contacts.ALERT_INTERVAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        contacts.alert_send(member=member, request_key=new_key(), contact_ids=[c.pk for c in people])
+    assert len(fake_twilio.sent) == 6
+
+
+@pytest.mark.parametrize("key", ["", "short", "has spaces in it, which no form would make", "x" * 65])
+def test_a_malformed_request_key_sends_nothing(member, key):
+    [person] = add_contacts(member, count=1)
+    with pytest.raises(contacts.BadRequestKey):
+        contacts.alert_send(member=member, request_key=key, contact_ids=[person.pk])
+    assert not Alert.objects.exists()
+
+
+def test_no_chosen_contacts_sends_nothing(member):
+    add_contacts(member, may_alert=False, count=1)
+    with pytest.raises(contacts.NoAlertContacts):
+        contacts.alert_send(member=member, request_key=new_key(), contact_ids=[])
+    assert not Alert.objects.exists()
+
+
+def test_a_contact_removed_after_sending_is_not_texted(member, fake_twilio, queued):
+    [person] = add_contacts(member, count=1)
+    alert = queued.committed(contacts.alert_send, member=member, request_key=new_key(), contact_ids=[person.pk])
+    contacts.contact_remove(contact=person)
+
+    queued.run()
+
+    assert not fake_twilio.requests
+    assert AlertDelivery.objects.get(alert=alert).status == DeliveryStatus.FAILED
+
+
+def test_nothing_private_reaches_the_logs_or_the_queue(member, fake_twilio, queued, caplog):
+    """Message, names and numbers stay out of the log lines and the task queue, even when
+    Twilio fails and quotes the number back."""
+    people = add_contacts(member)
+    caplog.set_level(logging.DEBUG)
+    queued.committed(
+        contacts.alert_send,
+        member=member,
+        request_key=new_key(),
+        contact_ids=[c.pk for c in people],
+        location=Location(latitude=Decimal("51.5"), longitude=Decimal("-0.14")),
+    )
+    fake_twilio.answer_with(status=400, message="The 'To' number +447400123111 is not a valid phone number.")
+    queued.run()
+
+    queue = str([(r.args, r.kwargs) for r in queued.results])
+    for private in (*E164, *NUMBERS, "7400123", "Friend", "Sister", "call me", "51.5", "maps"):
+        assert private not in caplog.text
+        assert private not in queue
+    assert "Alert delivery" not in caplog.text or "not sent" in caplog.text
+
+
+def test_an_alert_contact_is_a_recorded_change_of_control(member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        [person] = add_contacts(member, count=1)
+        quiet = contacts.contact_add(
+            member=member, data=ContactData(name="Q", relationship="", phone="07400 123444", may_alert=False)
+        )
+    assert list(AccountEvent.objects.filter(user=member).values_list("kind", flat=True)) == [
+        AccountEvent.Kind.ALERT_CONTACT_ADDED
+    ]
+
+    contacts.contact_edit(
+        contact=person, data=ContactData(name="Friend", relationship="Sister", phone="07400 123999", may_alert=True)
+    )
+    contacts.contact_edit(
+        contact=quiet, data=ContactData(name="Q", relationship="Brother", phone="07400 123444", may_alert=True)
+    )
+    contacts.contact_edit(
+        contact=person, data=ContactData(name="Renamed", relationship="", phone="+44 7400 123999", may_alert=True)
+    )
+
+    kinds = list(AccountEvent.objects.filter(user=member).order_by("created_at", "id").values_list("kind", flat=True))
+    assert kinds == [
+        AccountEvent.Kind.ALERT_CONTACT_ADDED,
+        AccountEvent.Kind.ALERT_NUMBER_CHANGED,
+        AccountEvent.Kind.ALERT_CONTACT_ADDED,
+    ], "a new name, or the same number written differently, is not a change of control"
