@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.csp import CSP
 
 from portal import crypto
 from portal.accounts.permissions import WAGTAIL_ADMIN_PREFIX, can_use_wagtail_admin
@@ -17,6 +18,9 @@ from portal.accounts.permissions import WAGTAIL_ADMIN_PREFIX, can_use_wagtail_ad
 # Everything this site left in the browser: cached pages (so Back shows nothing), cookies and
 # storage. A browser that does not know the header ignores it; the session ends on the server anyway.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+# In Wagtail's preview addresses (pages and snippets, on adding and editing) and no others.
+ADMIN_PREVIEW = "/preview/"
 
 SESSION_STARTED_KEY = "portal_started_at"
 SESSION_LAST_SEEN_KEY = "portal_last_seen_at"
@@ -64,9 +68,24 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        if self._in_wagtail_admin(request) and not hasattr(response, "_csp_config"):
-            response._csp_config = settings.WAGTAIL_ADMIN_CSP
+        if self._in_wagtail_admin(request):
+            if not hasattr(response, "_csp_config"):
+                response._csp_config = settings.WAGTAIL_ADMIN_CSP
+            if ADMIN_PREVIEW in request.path:
+                self._framed_by_this_site_only(response)
         return response
+
+    @staticmethod
+    def _framed_by_this_site_only(response) -> None:
+        # The editor's preview panel shows the page in a frame of the editor itself, so a preview
+        # may be framed, by this site and no other. Wagtail serves a previewed page as its public
+        # address would be served, its strict policy already in the headers: that policy stays,
+        # but for the framing.
+        if "Content-Security-Policy" in response:
+            del response["Content-Security-Policy"]
+            response._csp_config = settings.SECURE_CSP
+        response._csp_config = {**response._csp_config, "frame-ancestors": [CSP.SELF]}
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
 
     @staticmethod
     def _in_wagtail_admin(request) -> bool:

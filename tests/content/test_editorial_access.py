@@ -21,7 +21,7 @@ from portal.accounts.decorators import members_only
 from portal.accounts.models import AccountEvent, Role, User
 from portal.accounts.services.staff import account_admin_change, staff_account_create
 from tests.conftest import PortalClient
-from tests.content.editorial import EDITORS, REVIEWERS, editor_make, editorial_setup, reviewer_make
+from tests.content.editorial import EDITORS, REVIEWERS, advice_form, editor_make, editorial_setup, reviewer_make
 from tests.content.factories import HelplineFactory, NeedFactory, advice_index, advice_page
 from tests.diary.helpers import SECRET_TEXT, record
 from tests.factories import (
@@ -389,3 +389,38 @@ def test_the_demo_editor_and_reviewer_are_in_their_groups(home):
     assert groups_of(User.objects.get(email="editor@demo.test")) == [EDITORS]
     assert groups_of(User.objects.get(email="reviewer@demo.test")) == [REVIEWERS]
     assert groups_of(User.objects.get(email="admin@demo.test")) == []  # a superuser needs none
+
+
+def policy_of(response) -> dict[str, str]:
+    directives = (part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    return {name: value for name, value in directives}
+
+
+def test_the_preview_panel_may_frame_a_preview_and_nothing_else(advice_staff, home):
+    page = advice_page(advice_index(), title="Keeping a diary", body="Write it down.")
+    preview = reverse("wagtailadmin_pages:preview_on_edit", args=(page.pk,))
+    advice_staff.post(preview, advice_form(title="Keeping a diary", body="Write it down.", action=""))
+
+    shown = advice_staff.get(f"{preview}?in_preview_panel=true")
+
+    assert shown.status_code == 200
+    assert b"Write it down." in shown.content
+    # Framed by the editor's own page, and by no other site; otherwise the page's strict policy.
+    assert policy_of(shown)["frame-ancestors"] == "'self'"
+    assert shown["X-Frame-Options"] == "SAMEORIGIN"
+    assert "'unsafe-inline'" not in policy_of(shown)["script-src"]
+    for response in [advice_staff.get(f"/admin/pages/{page.pk}/edit/"), Client().get(page.url)]:
+        assert policy_of(response)["frame-ancestors"] == "'none'"
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_preview_address_is_not_framed_for_anyone_else(member, home):
+    page = advice_page(advice_index(), title="Keeping a diary")
+    browser = PortalClient()
+    browser.force_login(member)
+
+    response = browser.get(reverse("wagtailadmin_pages:preview_on_edit", args=(page.pk,)))
+
+    assert response.status_code == 403
+    assert policy_of(response)["frame-ancestors"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
