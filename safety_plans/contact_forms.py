@@ -3,6 +3,7 @@ kind errors only; the rules are in contacts.py."""
 
 import secrets
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 
@@ -93,7 +94,7 @@ class AlertForm(forms.Form):
 
     def __init__(self, *args, choices: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["people"].choices = choices
+        cast(forms.MultipleChoiceField, self.fields["people"]).choices = choices
         if not self.is_bound:
             self.initial = {"request_key": secrets.token_urlsafe(24), "people": [key for key, _ in choices]}
 

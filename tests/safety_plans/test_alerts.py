@@ -2,14 +2,17 @@
 once per contact, retried when Twilio fails for one, never twice for a double tap."""
 
 import logging
+import re
 import secrets
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.tasks import default_task_backend
+from django.urls import reverse
 from django.utils import timezone
 
+from portal import sms
 from portal.accounts.models import AccountEvent
 from safety_plans import contacts, tasks
 from safety_plans.contacts import ContactData, Location
@@ -273,3 +276,183 @@ def test_an_alert_contact_is_a_recorded_change_of_control(member, django_capture
         AccountEvent.Kind.ALERT_NUMBER_CHANGED,
         AccountEvent.Kind.ALERT_CONTACT_ADDED,
     ], "a new name, or the same number written differently, is not a change of control"
+
+
+# --- The pages ---------------------------------------------------------------------------
+
+
+def confirm_page(client):
+    response = client.get(reverse("safety_plans:alert"))
+    assert response.status_code == 200
+    return response, parse_page_form(response)
+
+
+def parse_page_form(response) -> dict:
+    """The confirmation form's fields as the browser would post them (boxes ticked as shown)."""
+    html = response.content.decode()
+    key = re.search(r'name="request_key" value="([^"]+)"', html).group(1)
+    people = re.findall(r'name="people" value="([^"]+)"[^>]*checked', html)
+    return {"request_key": key, "people": people}
+
+
+def test_two_taps_from_home_send_to_every_chosen_contact(
+    client, member, fake_twilio, django_capture_on_commit_callbacks
+):
+    add_contacts(member)
+    client.force_login(member)
+    home = client.get(reverse("home")).content.decode()
+    assert f'action="{reverse("safety_plans:alert")}"' in home, "the first tap is on the home page"
+
+    response, form = confirm_page(client)
+    page = response.content.decode()
+    assert "Friend 0" in page and "Friend 2" in page and contacts.DEFAULT_ALERT_MESSAGE in page
+    assert "geolocation=(self)" in response["Permissions-Policy"]
+    assert len(form["people"]) == 3, "everyone who may get it is chosen to start with"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(reverse("safety_plans:alert"), form)
+
+    alert = Alert.objects.get(member=member)
+    assert sent["Location"] == reverse("safety_plans:alert_status", kwargs={"alert_id": alert.pk})
+    assert sorted(sent_to(fake_twilio)) == sorted(E164)
+    status = client.get(sent["Location"])
+    assert status.content.decode().count("Sent</td>") == 3
+    assert "geolocation=()" in status["Permissions-Policy"]
+    log = client.get(reverse("safety_plans:alerts")).content.decode()
+    assert "To 3 people: 3 sent" in log
+
+
+def test_a_double_tap_on_send_now_sends_once(client, member, fake_twilio, django_capture_on_commit_callbacks):
+    add_contacts(member)
+    client.force_login(member)
+    _response, form = confirm_page(client)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("safety_plans:alert"), form)
+        second = client.post(reverse("safety_plans:alert"), form, follow=True)
+
+    assert Alert.objects.count() == 1 and len(fake_twilio.sent) == 3
+    assert second.redirect_chain[-1][0] == first["Location"]
+    assert "It has not been sent a second time" in second.content.decode()
+
+
+def test_the_members_own_message_and_location_are_sent(client, member, fake_twilio, django_capture_on_commit_callbacks):
+    [person] = add_contacts(member, count=1)
+    client.force_login(member)
+    saved = client.post(reverse("safety_plans:alert_message"), {"message": "Ring me. Use the back door."})
+    assert saved["Location"] == reverse("safety_plans:alert")
+    _response, form = confirm_page(client)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("safety_plans:alert"),
+            {**form, "share_location": "on", "latitude": "53.480759", "longitude": "-2.242631"},
+        )
+
+    [text] = fake_twilio.sent
+    assert text["To"] == person.phone
+    assert text["Body"] == "Ring me. Use the back door.\nMy location: https://maps.google.com/?q=53.48076,-2.24263"
+
+
+def test_a_message_too_long_is_refused_kindly(client, member):
+    client.force_login(member)
+
+    response = client.post(reverse("safety_plans:alert_message"), {"message": "x" * (contacts.MESSAGE_MAX + 1)})
+
+    assert response.status_code == 400
+    assert f"Please keep your message to {contacts.MESSAGE_MAX} characters or fewer" in response.content.decode()
+    assert contacts.alert_message(member=member) == contacts.DEFAULT_ALERT_MESSAGE
+
+
+def test_choosing_nobody_sends_nothing_and_says_why(client, member, fake_twilio):
+    add_contacts(member)
+    client.force_login(member)
+    _response, form = confirm_page(client)
+
+    response = client.post(reverse("safety_plans:alert"), {**form, "people": []})
+
+    assert response.status_code == 400
+    assert "Choose at least one person" in response.content.decode()
+    assert not Alert.objects.exists() and not fake_twilio.requests
+
+
+def test_without_contacts_the_page_says_to_add_them_first(client, member):
+    client.force_login(member)
+    page = client.get(reverse("safety_plans:alert")).content.decode()
+    assert "First add the people who should get your message" in page
+    assert "Send now" not in page
+
+
+STAFF = ["worker", "coordinator", "editor", "admin_user"]
+
+
+@pytest.fixture
+def sent_alert(member, django_capture_on_commit_callbacks):
+    people = add_contacts(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        return contacts.alert_send(member=member, request_key=new_key(), contact_ids=[c.pk for c in people])
+
+
+def alert_views(alert):
+    return [
+        ("get", reverse("safety_plans:alert")),
+        ("post", reverse("safety_plans:alert")),
+        ("get", reverse("safety_plans:alert_message")),
+        ("post", reverse("safety_plans:alert_message")),
+        ("get", reverse("safety_plans:alerts")),
+        ("get", reverse("safety_plans:alert_status", kwargs={"alert_id": alert.pk})),
+    ]
+
+
+def post_everything(client, method, url, alert):
+    people = [str(d.contact_id) for d in alert.deliveries.all()]
+    data = {"request_key": new_key(), "people": people, "message": "Come to mine"}
+    return client.post(url, data) if method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_are_told_the_alert_pages_do_not_exist(client, request, sent_alert, role):
+    client.force_login(request.getfixturevalue(role))
+    for method, url in alert_views(sent_alert):
+        response = post_everything(client, method, url, sent_alert)
+        assert response.status_code == 404, url
+        assert b"Friend" not in response.content
+    assert Alert.objects.count() == 1 and len(sms.MemoryBackend.outbox) == 3
+
+
+def test_another_member_never_reaches_someone_elses_alerts(client, other_member, sent_alert):
+    client.force_login(other_member)
+    for method, url in alert_views(sent_alert):
+        response = post_everything(client, method, url, sent_alert)
+        assert b"Friend" not in response.content, url
+    status = client.get(reverse("safety_plans:alert_status", kwargs={"alert_id": sent_alert.pk}))
+    assert status.status_code == 404
+    assert Alert.objects.count() == 1, "the owner's contacts cannot be sent to by anyone else"
+    assert len(sms.MemoryBackend.outbox) == 3
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, sent_alert):
+    for method, url in alert_views(sent_alert):
+        response = post_everything(client, method, url, sent_alert)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    assert Alert.objects.count() == 1
+
+
+def test_the_log_lists_every_alert_in_few_queries(client, member, sent_alert, django_assert_max_num_queries):
+    Alert.objects.update(sent_at=timezone.now() - timedelta(minutes=5))
+    with_location = contacts.alert_send(
+        member=member,
+        request_key=new_key(),
+        contact_ids=[sent_alert.deliveries.first().contact_id],
+        location=Location(latitude=Decimal("51"), longitude=Decimal("0")),
+    )
+    client.force_login(member)
+    client.get(reverse("safety_plans:alerts"))  # the session's first-read work out of the count
+
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("safety_plans:alerts")).content.decode()
+
+    assert page.count('href="/steps/sent/') == 2
+    assert "To 1 person: 0 sent; with your location." in page
+    assert with_location.location_included
