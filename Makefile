@@ -17,7 +17,7 @@ help:
 	@echo "make install  create .venv and install the portal with its test tools"
 	@echo "make lint     ruff check and format check; mypy (django-stubs) type check"
 	@echo "make check    migrations up to date, and check --deploy under production settings"
-	@echo "make bench    benchmarks (encryption speed and memory)"
+	@echo "make bench    benchmarks on the production stack (gunicorn, PostgreSQL, Redis, wrk; ~15 min) into docs/benchmarks.md"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.13 (or 3.12) is needed and was not found. Install python3.13 and run make again." >&2; exit 1; fi
@@ -60,8 +60,9 @@ check: install
 		TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000 TWILIO_AUTH_TOKEN=check TWILIO_FROM_NUMBER=+447700900000 \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
+# Needs PostgreSQL (createdb/dropdb as postgres on 127.0.0.1, or BENCH_DATABASE_URL), Redis, wrk and Chromium.
 bench: install
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/stack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
