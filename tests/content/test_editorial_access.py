@@ -20,16 +20,21 @@ from portal.accounts import urls as account_urls
 from portal.accounts.decorators import members_only
 from portal.accounts.models import AccountEvent, Role, User
 from portal.accounts.services.staff import account_admin_change, staff_account_create
+from safety_plans import urls as plan_urls
+from safety_plans.sections import SECTIONS
 from tests.conftest import PortalClient
 from tests.content.editorial import EDITORS, REVIEWERS, advice_form, editor_make, editorial_setup, reviewer_make
 from tests.content.factories import HelplineFactory, NeedFactory, advice_index, advice_page
 from tests.diary.helpers import SECRET_TEXT, record
 from tests.factories import (
     AdminFactory,
+    AlertFactory,
     AttachmentFactory,
     EditorFactory,
     ExportRequestFactory,
     OrganisationFactory,
+    PlanFactory,
+    TrustedContactFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -212,24 +217,30 @@ def test_running_the_setup_again_changes_nothing(home):
 
 @pytest.fixture
 def member_records(member):
-    """One of each thing a member's diary addresses name, owned by ``member``."""
+    """One of each thing a member's diary and safety plan addresses name, owned by ``member``."""
     entry = record(member)
     attachment = AttachmentFactory(entry=None, member=member, what_happened=SECRET_TEXT)
+    plan = PlanFactory(member=member)
     return {
         "entry_id": entry.id,
         "attachment_id": attachment.id,
         "export_id": ExportRequestFactory(member=member).id,
+        "section_key": SECTIONS[0].key,
+        "number": plan.current.number,
+        "contact_id": TrustedContactFactory(member=member).id,
+        "alert_id": AlertFactory(member=member).id,
     }
 
 
 def member_addresses(records) -> list[str]:
-    """Every address of the diary (so a new page is covered the day it is added), filled in with
-    a member's own records, and every account page only members have."""
+    """Every address of the diary and the safety plan (so a new page is covered the day it is
+    added), filled in with a member's own records, and every account page only members have."""
     addresses = []
-    for pattern in diary_urls.urlpatterns:
-        assert isinstance(pattern, URLPattern)
-        kwargs = {name: records[name] for name in pattern.pattern.converters}
-        addresses.append(reverse(f"diary:{pattern.name}", kwargs=kwargs))
+    for namespace, urls in [("diary", diary_urls), ("safety_plans", plan_urls)]:
+        for pattern in urls.urlpatterns:
+            assert isinstance(pattern, URLPattern)
+            kwargs = {name: records[name] for name in pattern.pattern.converters}
+            addresses.append(reverse(f"{namespace}:{pattern.name}", kwargs=kwargs))
     addresses += [reverse(f"{pattern.name}") for pattern in members_only_patterns()]
     addresses.append(reverse("two_step_off"))  # staff must keep two-step sign-in
     return addresses
@@ -257,7 +268,7 @@ def test_the_member_only_account_pages_are_found():
 def test_every_member_page_is_not_found_for_advice_staff(advice_staff, member_records, method):
     advice_staff.confirm_identity()  # even with their password just given
     addresses = member_addresses(member_records)
-    assert len(addresses) > len(diary_urls.urlpatterns)
+    assert len(addresses) > len(diary_urls.urlpatterns) + len(plan_urls.urlpatterns)
 
     for address in addresses:
         response = getattr(advice_staff, method)(address)
