@@ -29,11 +29,12 @@ class Section:
         return [item.key for item in self.items]
 
 
+# A section's key is in its edit page's address, so it says nothing a browser history should not.
 SECTIONS: tuple[Section, ...] = (
     Section(
         key="people",
         title="People I trust",
-        prompt="Who can you call if you are worried? Agree a code word that means 'call the police for me'.",
+        prompt="Who can you call if you are worried? Agree a code word that means “call the police for me”.",
         items=(
             Item("told_someone", "I have told someone I trust what is happening"),
             Item("code_word_agreed", "I have agreed a code word with them"),
@@ -44,14 +45,14 @@ SECTIONS: tuple[Section, ...] = (
         has_code_word=True,
     ),
     Section(
-        key="emergency",
+        key="numbers",
         title="Emergency numbers",
         prompt="Keep these numbers where you can find them quickly.",
         items=(
             Item("saved_999", "I know to call 999 in an emergency"),
             Item("silent_solution", "I know that if I cannot speak on a 999 call, I can press 55"),
             Item("saved_101", "I know 101 is for reporting something that is not an emergency"),
-            Item("saved_helpline", "I have saved the National Stalking Helpline's number"),
+            Item("saved_helpline", "I have saved the National Stalking Helpline’s number"),
         ),
         notes_label="Other numbers I want to keep",
         shows_helplines=True,
@@ -127,7 +128,7 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
-        key="police",
+        key="orders",
         title="Court orders and the police",
         prompt="Keep copies and reference numbers together, so you can show them quickly.",
         items=(
@@ -138,7 +139,7 @@ SECTIONS: tuple[Section, ...] = (
         notes_label="Reference numbers and contact details",
     ),
     Section(
-        key="self_care",
+        key="care",
         title="Looking after myself",
         prompt="This is a lot to carry. Who and what helps you?",
         items=(

@@ -178,7 +178,9 @@ def test_versions_are_listed_in_a_constant_number_of_queries(member, django_asse
         services.plan_section_save(member=member, section_key="home", checked=[], notes=f"note {number}")
 
     with django_assert_num_queries(1):
-        listed = [(version.number, version.saved_at, version.restored_from) for version in selectors.plan_versions(plan)]
+        listed = [
+            (version.number, version.saved_at, version.restored_from) for version in selectors.plan_versions(plan)
+        ]
 
     assert [number for number, _saved, _restored in listed] == [6, 5, 4, 3, 2, 1]
 
