@@ -62,7 +62,7 @@ class Area(models.TextChoices):
     NORTHERN_IRELAND = "northern_ireland", _("Northern Ireland")
 
 
-_AREAS_OVERLAPPING = {
+_AREAS_OVERLAPPING: dict[str, list[str]] = {
     Area.ENGLAND: [Area.ENGLAND_AND_WALES],
     Area.WALES: [Area.ENGLAND_AND_WALES],
     Area.ENGLAND_AND_WALES: [Area.ENGLAND, Area.WALES],
