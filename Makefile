@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: help install run test lint format check bench clean
+.PHONY: help install run test lint format check bench reliability clean
 
 help:
 	@echo "make run      set everything up and serve on http://127.0.0.1:$(PORT) with demo accounts"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint     ruff check and format check; mypy (django-stubs) type check"
 	@echo "make check    migrations up to date, and check --deploy under production settings"
 	@echo "make bench    benchmarks on the production stack (gunicorn, PostgreSQL, Redis, wrk; ~15 min) into docs/benchmarks.md"
+	@echo "make reliability  the portal under load and faults on its own servers (PostgreSQL, Redis); prints a summary"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.13 (or 3.12) is needed and was not found. Install python3.13 and run make again." >&2; exit 1; fi
@@ -63,6 +64,11 @@ check: install
 # Needs PostgreSQL (createdb/dropdb as postgres on 127.0.0.1, or BENCH_DATABASE_URL), Redis, wrk and Chromium.
 bench: install
 	$(PY) benchmarks/stack.py
+
+# The portal under load and faults, against its own servers on 127.0.0.1 (PostgreSQL as postgres
+# on 127.0.0.1:5432, Redis on 127.0.0.1:6379); prints a summary. The fast subset runs in make test.
+reliability: install
+	$(PY) -m reliability
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,45 @@
+"""Run the reliability scenarios and print a summary: `python -m reliability [--quick] [names]`."""
+
+import argparse
+import sys
+import time
+
+from . import fuzz, writers
+from .result import Result
+from .stack import StackError
+
+# In the order they run, with their full and quick (--quick) settings.
+SCENARIOS = {
+    "writers": (
+        lambda: writers.run(seconds=60, spread=48, members=12, on_one=16),
+        lambda: writers.run(seconds=10, spread=12, members=4, on_one=4),
+    ),
+    "fuzz": (lambda: fuzz.run(examples=1000), lambda: fuzz.run(examples=50)),
+}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reliability", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter runs with fewer writers (as in CI)")
+    parser.add_argument("names", nargs="*", choices=[[], *SCENARIOS], help="scenarios to run (all by default)")
+    options = parser.parse_args(argv)
+    results: list[Result] = []
+    for name in options.names or list(SCENARIOS):
+        full, quick = SCENARIOS[name]
+        print(f"Running {name}...", flush=True)  # noqa: T201
+        began = time.monotonic()
+        try:
+            result = (quick if options.quick else full)()
+        except StackError as error:
+            result = Result(name, failures=[f"could not run: {error}"])
+        result.numbers["took"] = f"{time.monotonic() - began:.0f} s"
+        results.append(result)
+        print("\n".join(result.lines()), flush=True)  # noqa: T201
+    print("\nSummary")  # noqa: T201
+    for result in results:
+        print("\n".join(result.lines()))  # noqa: T201
+    return 0 if all(result.passed for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

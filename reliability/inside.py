@@ -1,0 +1,69 @@
+"""What the scenarios do inside a Django process on their run's database, one command each:
+make members (with the test suite's factories, so nothing test-only lives in the app) and
+check, afterwards, what was stored. Prints one line of JSON.
+
+    python -m reliability.inside members 5 PASSWORD
+    python -m reliability.inside diaries EMAIL...
+"""
+
+import json
+import sys
+from collections.abc import Callable
+
+import django
+
+
+def members(count: str, password: str, *, prefix: str = "member") -> dict:
+    """Members with a verified address and ``password``, who have seen the "before you start" page."""
+    from tests.factories import MemberFactory
+
+    made = [MemberFactory(email=f"{prefix}{n}@reliability.test", password=password) for n in range(int(count))]
+    return {"emails": [member.email for member in made]}
+
+
+def diaries(*emails: str) -> dict:
+    """For each member: their entries' ids, how many versions their chain holds, and the first
+    broken link of the chain (None when it verifies), checked by diary.chain as exports are."""
+    from diary import chain
+    from diary.models import Entry, EntryVersion
+    from portal import crypto
+    from portal.accounts.models import User
+
+    found = {}
+    for member in User.objects.filter(email__in=emails):
+        with crypto.key_scope():
+            links = [
+                {
+                    "entry": str(v.entry_id),
+                    "number": v.number,
+                    "sequence": v.sequence,
+                    "kind": v.kind,
+                    "recorded_at": chain.timestamp(v.recorded_at),
+                    "content_digest": v.content_digest,
+                    "attachments": list(v.attachment_hashes),
+                    "previous_hash": v.previous_hash,
+                    "hash": v.hash,
+                    "content": v.content,
+                }
+                for v in EntryVersion.objects.filter(member=member).order_by("sequence")
+            ]
+        broken = chain.verify(links)
+        found[member.email] = {
+            "entries": sorted(str(pk) for pk in Entry.objects.filter(member=member).values_list("pk", flat=True)),
+            "versions": len(links),
+            "chain_break": str(broken) if broken else None,
+        }
+    return found
+
+
+COMMANDS: dict[str, Callable[..., dict]] = {"members": members, "diaries": diaries}
+
+
+def main(argv: list[str]) -> None:
+    django.setup()
+    command, *args = argv
+    print(json.dumps(COMMANDS[command](*args)))  # noqa: T201 - the answer to the scenario
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
