@@ -8,7 +8,6 @@ answered with a plain message, never a 500.
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import crypto
 from portal.accounts.decorators import reauthentication_required
 from portal.fields import open_file
+from portal.security import location_allowed
 
 from . import incident, selectors, services
 from .errors import DiaryError, EntryGone, EntryNotChangeable
@@ -40,12 +40,6 @@ PAGE_SIZE = 20
 
 def _render(request, template: str, context: dict, status: int = 200):
     return render(request, f"diary/{template}", {"section": SECTION, **context}, status=status)
-
-
-def _location_allowed(response):
-    """The entry form may ask for the device's location (only when the member taps the button)."""
-    response["Permissions-Policy"] = settings.PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
-    return response
 
 
 def _refused(request, error: DiaryError, to: str, **kwargs):
@@ -90,7 +84,7 @@ def entry_new(request):
                 return redirect("diary:entry", entry_id=version.entry_id)
     else:
         form = IncidentForm()
-    return _location_allowed(_render(request, "entry_form.html", {"form": form, "editing": None}, status=status))
+    return location_allowed(_render(request, "entry_form.html", {"form": form, "editing": None}, status=status))
 
 
 # What a member searches for is as private as what they wrote: it is posted, never put in an
@@ -191,7 +185,7 @@ def entry_history(request, entry_id):
 
 def _entry_form_page(request, form, entry: Entry | None, status: int = 200):
     context = {"form": form, "editing": entry}
-    return _location_allowed(_render(request, "entry_form.html", context, status=status))
+    return location_allowed(_render(request, "entry_form.html", context, status=status))
 
 
 @diary_member_required

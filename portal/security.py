@@ -52,6 +52,13 @@ def idle_seconds_left(request) -> int:
     return max(int(settings.SESSION_IDLE_TIMEOUT - (time.time() - last_seen)), 0)
 
 
+def location_allowed(response: HttpResponse) -> HttpResponse:
+    """Let this one page ask for the device's location (from this site only, and only when the
+    person taps the button that asks); every other page keeps ``geolocation=()``."""
+    response["Permissions-Policy"] = settings.PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
+    return response
+
+
 def forget_site_data(response: HttpResponse) -> HttpResponse:
     """Ask the browser to drop all it holds for this site (on signing out and the quick exit)."""
     response["Clear-Site-Data"] = CLEAR_SITE_DATA

@@ -6,13 +6,13 @@ recent reauthentication (who is texted, and at which number, is a change of cont
 one never does. Names, numbers and the message never go in a title or an address.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts.decorators import reauthentication_required
+from portal.security import location_allowed
 
 from . import contacts, services
 from .contact_forms import AlertForm, AlertMessageForm, ContactForm
@@ -25,13 +25,6 @@ SECTION = "Steps"
 
 def _render(request, template: str, context: dict, status: int = 200):
     return render(request, f"safety_plans/{template}", {"section": SECTION, **context}, status=status)
-
-
-def _location_allowed(response):
-    """Only the confirmation page may ask for the device's location, and only after the member
-    ticks the box (alert.js); every other page keeps geolocation=()."""
-    response["Permissions-Policy"] = settings.PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
-    return response
 
 
 def _own_contact(request, contact_id):
@@ -164,7 +157,7 @@ def alert_confirm(request):
         "message": contacts.alert_message(member=request.user),
         "is_default": contacts.alert_message(member=request.user) == contacts.DEFAULT_ALERT_MESSAGE,
     }
-    return _location_allowed(_render(request, "alert.html", context, status=400 if form.errors else 200))
+    return location_allowed(_render(request, "alert.html", context, status=400 if form.errors else 200))
 
 
 @plan_member_required

@@ -34,8 +34,8 @@ def assert_strict_csp(response):
     assert policy["default-src"] == ["'self'"]
 
 
-# Pages whose form has a "use my location" button may ask for the location, from this site only.
-LOCATION_PAGES = {"/notes/new/"}
+# Pages with a "use my location" button or box may ask for the location, from this site only.
+LOCATION_PAGES = {"/notes/new/", "/steps/send/"}
 
 
 def assert_locked_down(response):
