@@ -22,6 +22,9 @@ SEALED_NAMES = {
     "diary.attachment": "evidence_log.attachment",
     "diary.entryversion": "evidence_log.entryversion",
     "diary.exportrequest": "evidence_log.exportrequest",
+    "safety_plans.alert": "safety_plans.alert",
+    "safety_plans.planversion": "safety_plans.planversion",
+    "safety_plans.trustedcontact": "safety_plans.trustedcontact",
     "testapp.secretrecord": "testapp.secretrecord",
 }
 
