@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import IO, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import transaction
@@ -25,26 +25,26 @@ from .models import Attachment, Entry, EntryVersion, VersionKind
 RECENTLY_DELETED_DAYS = 30
 
 
-def _append_version(
-    *, entry: Entry, kind: str, content: dict | None, removing: Sequence[Attachment] = ()
-) -> EntryVersion:
-    """Add the next link to the member's chain. Callers hold the member's chain lock.
+def _chain_head(member_id: int) -> tuple[int, str]:
+    """The next position in the member's chain and the hash it follows. Callers hold the lock."""
+    head = (
+        EntryVersion.objects.filter(member_id=member_id).order_by("-sequence").values_list("sequence", "hash").first()
+    )
+    return (head[0] + 1, head[1]) if head else (1, chain.GENESIS)
 
-    The link lists the hashes of the entry's current files, less those in ``removing``, which
-    are then marked as removed in it.
-    """
-    head = EntryVersion.objects.filter(member_id=entry.member_id).order_by("-sequence").first()
-    sequence = head.sequence + 1 if head else 1
-    previous_hash = head.hash if head else chain.GENESIS
-    number = EntryVersion.objects.filter(entry=entry).count() + 1
+
+def _version_new(
+    *, entry: Entry, kind: str, content: dict | None, number: int, attachment_hashes: list[str]
+) -> EntryVersion:
+    """The next link of the member's chain, not yet saved. Callers hold the member's chain lock."""
+    sequence, previous_hash = _chain_head(entry.member_id)
     recorded_at = timezone.now()
     if content is not None:
         content = {**content, chain.SALT_KEY: secrets.token_hex(16)}
         digest = chain.content_digest(content)
     else:
         digest = ""
-    kept = entry.attachments.current().exclude(pk__in=[attachment.pk for attachment in removing])
-    attachment_hashes = sorted(kept.values_list("sha256", flat=True))
+    attachment_hashes = sorted(attachment_hashes)
     header = chain.version_header(
         entry_id=str(entry.id),
         number=number,
@@ -54,7 +54,7 @@ def _append_version(
         content_digest=digest,
         attachment_hashes=attachment_hashes,
     )
-    version = EntryVersion.objects.create(
+    return EntryVersion(
         member_id=entry.member_id,
         entry=entry,
         sequence=sequence,
@@ -67,6 +67,26 @@ def _append_version(
         previous_hash=previous_hash,
         hash=chain.version_hash(previous_hash, header),
     )
+
+
+def _append_version(
+    *, entry: Entry, kind: str, content: dict | None, removing: Sequence[Attachment] = ()
+) -> EntryVersion:
+    """Add the next link to the member's chain. Callers hold the member's chain lock.
+
+    The link lists the hashes of the entry's current files, less those in ``removing``, which
+    are then marked as removed in it.
+    """
+    number = EntryVersion.objects.filter(entry=entry).count() + 1
+    kept = entry.attachments.current().exclude(pk__in=[attachment.pk for attachment in removing])
+    version = _version_new(
+        entry=entry,
+        kind=kind,
+        content=content,
+        number=number,
+        attachment_hashes=list(kept.values_list("sha256", flat=True)),
+    )
+    version.save(force_insert=True)
     entry.current_version = version
     entry.save(update_fields=["current_version"])
     if removing:
@@ -105,10 +125,24 @@ def entry_record(*, member: User, data: IncidentData, uploads: Sequence[Upload] 
     _uploads_check(uploads)
     with files_removed_on_failure() as stored, transaction.atomic():
         chain_lock(member)
-        entry = Entry.objects.create(member=member, occurred_at=data.occurred_at, behaviours=sorted(data.behaviours))
+        # The few round trips the chain needs, under its lock: the entry (naming its first
+        # version ahead, as the foreign key is checked at commit), its files, the chain's head,
+        # and the version.
+        entry = Entry(member=member, occurred_at=data.occurred_at, behaviours=sorted(data.behaviours))
+        entry.current_version_id = uuid4()
+        entry.save(force_insert=True)
+        hashes = []
         for upload in uploads:
-            stored.append(_attachment_store(entry=entry, upload=upload).file)
-        return _append_version(entry=entry, kind=VersionKind.CREATED, content=data.as_content())
+            attachment = _attachment_store(entry=entry, upload=upload)
+            stored.append(attachment.file)
+            hashes.append(attachment.sha256)
+        version = _version_new(
+            entry=entry, kind=VersionKind.CREATED, content=data.as_content(), number=1, attachment_hashes=hashes
+        )
+        version.id = entry.current_version_id
+        version.save(force_insert=True)
+        entry.current_version = version
+        return version
 
 
 def _current_attachments(entry: Entry, ids: Sequence[UUID | str]) -> list[Attachment]:
