@@ -4,7 +4,7 @@ import argparse
 import sys
 import time
 
-from . import fuzz, writers
+from . import fuzz, sms_outage, writers
 from .result import Result
 from .stack import StackError
 
@@ -14,6 +14,7 @@ SCENARIOS = {
         lambda: writers.run(seconds=60, spread=48, members=12, on_one=16),
         lambda: writers.run(seconds=10, spread=12, members=4, on_one=4),
     ),
+    "sms": (sms_outage.run, sms_outage.run),
     "fuzz": (lambda: fuzz.run(examples=1000), lambda: fuzz.run(examples=50)),
 }
 

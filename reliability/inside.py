@@ -3,6 +3,7 @@ make members (with the test suite's factories, so nothing test-only lives in the
 check, afterwards, what was stored. Prints one line of JSON.
 
     python -m reliability.inside members 5 PASSWORD
+    python -m reliability.inside two_step_members 3 PASSWORD
     python -m reliability.inside diaries EMAIL...
 """
 
@@ -19,6 +20,24 @@ def members(count: str, password: str, *, prefix: str = "member") -> dict:
 
     made = [MemberFactory(email=f"{prefix}{n}@reliability.test", password=password) for n in range(int(count))]
     return {"emails": [member.email for member in made]}
+
+
+def two_step_members(count: str, password: str) -> dict:
+    """Members with two-step sign-in on: an authenticator app (its key, for making codes), ten
+    backup codes, and a phone for texted codes."""
+    from tests.factories import MemberFactory, PhoneDeviceFactory, StaticDeviceFactory, TOTPDeviceFactory
+
+    made = {}
+    for n in range(int(count)):
+        member = MemberFactory(email=f"two-step{n}@reliability.test", password=password)
+        app = TOTPDeviceFactory(user=member)
+        key: str = app.key  # type: ignore[attr-defined]  # the factory returns the device
+        backup_codes = [f"backup{n}{i:04d}" for i in range(10)]
+        StaticDeviceFactory(user=member, tokens=backup_codes)
+        number = f"+4477009{n:05d}"
+        PhoneDeviceFactory(user=member, number=number)
+        made[member.email] = {"app_key": key, "backup_codes": backup_codes, "phone": number}
+    return made
 
 
 def diaries(*emails: str) -> dict:
@@ -56,7 +75,11 @@ def diaries(*emails: str) -> dict:
     return found
 
 
-COMMANDS: dict[str, Callable[..., dict]] = {"members": members, "diaries": diaries}
+COMMANDS: dict[str, Callable[..., dict]] = {
+    "members": members,
+    "two_step_members": two_step_members,
+    "diaries": diaries,
+}
 
 
 def main(argv: list[str]) -> None:
