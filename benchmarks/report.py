@@ -64,7 +64,7 @@ def targets(report: dict) -> list[tuple[str, str, bool]]:
                 total <= 30 * 1024 and form["third_party"] == 0,
             )
         )
-        exit_ms = browser["quick_exit"]["to_next_frame_ms"]
+        exit_ms = browser["quick_exit"]["to_next_frame_ms"] if browser["quick_exit"] else float("inf")
         found.append(("the exit hides the page within 16 ms of the press", f"{exit_ms:.1f} ms", exit_ms <= 16))
     download = report["download"]
     found.append(
@@ -153,7 +153,7 @@ def write(report: dict) -> Path:
                 f"| {label} | {page['html']} | {page['css']} | {page['js']} | {total:.1f} | {page['requests']} "
                 f"| {page['third_party']} |"
             )
-        exit_timing = browser["quick_exit"]
+        exit_timing = browser["quick_exit"] or {"to_hidden_ms": float("nan"), "to_next_frame_ms": float("nan")}
         lines += [
             "",
             f"Quick exit (three Shift presses on the new-entry form, median of 7): the page is hidden "
