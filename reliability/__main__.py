@@ -4,7 +4,7 @@ import argparse
 import sys
 import time
 
-from . import fuzz, sms_outage, writers
+from . import fuzz, sms_outage, two_servers, writers
 from .result import Result
 from .stack import StackError
 
@@ -15,6 +15,7 @@ SCENARIOS = {
         lambda: writers.run(seconds=10, spread=12, members=4, on_one=4),
     ),
     "sms": (sms_outage.run, sms_outage.run),
+    "two-servers": (two_servers.run, two_servers.run),
     "fuzz": (lambda: fuzz.run(examples=1000), lambda: fuzz.run(examples=50)),
 }
 
