@@ -65,7 +65,8 @@ def _plan_locked(member: User) -> Plan:
     once cannot both create a plan.
     """
     User.objects.select_for_update().filter(pk=member.pk).first()
-    plan = Plan.objects.select_for_update().select_related("current").filter(member=member).first()
+    # Only the plan's row: PostgreSQL cannot lock the nullable side of the join to its current version.
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("current").filter(member=member).first()
     return plan if plan is not None else Plan.objects.create(member=member)
 
 
