@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from safety_plans import services
 from tests.browser.checks import PHONE, assert_accessible, assert_fits
+from tests.browser.test_touch import too_small
 from tests.factories import MemberFactory, plan_content
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,9 +25,7 @@ PAGES = [
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "320x640"])
 def test_no_accessibility_violations_on_the_plan_pages(new_context, sign_in, viewport):
-    member = MemberFactory()
-    services.plan_save(member=member, content=plan_content("Jo next door, any time"))
-    services.plan_section_save(member=member, section_key="bag", checked=["cash", "charger"], notes="In the wardrobe")
+    member = _member_with_a_plan()
     page = new_context(viewport=viewport).new_page()
     sign_in(page, member)
 
@@ -35,6 +34,43 @@ def test_no_accessibility_violations_on_the_plan_pages(new_context, sign_in, vie
         assert_accessible(page)
         if viewport == PHONE:
             assert_fits(page)
+
+
+def _member_with_a_plan():
+    member = MemberFactory()
+    services.plan_save(member=member, content=plan_content("Jo next door, any time"))
+    services.plan_section_save(member=member, section_key="bag", checked=["cash", "charger"], notes="In the wardrobe")
+    return member
+
+
+def test_every_control_on_the_plan_pages_fits_a_thumb(new_context, sign_in):
+    member = _member_with_a_plan()
+    page = new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    sign_in(page, member)
+
+    for path in PAGES:
+        page.goto(path)
+        problems, measured = too_small(page)
+        assert measured["found"], path
+        assert problems == [], f"{path}:\n" + "\n".join(problems)
+
+
+def test_printed_plan_has_no_quick_exit_buttons_or_navigation(new_context, sign_in):
+    member = _member_with_a_plan()
+    page = new_context().new_page()
+    sign_in(page, member)
+    page.goto("/steps/print/")
+    expect(page.locator(".quick-exit-bar")).to_be_visible()
+
+    page.emulate_media(media="print")
+
+    for hidden in [".quick-exit-bar", ".site-header nav", ".plan-no-print", ".site-footer"]:
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator("main")).to_contain_text("Jo next door, any time")
+    expect(page.locator("main")).to_contain_text("In the wardrobe")
+    expect(page.locator("h1")).to_have_text("My plan")
+    header_background = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+    assert header_background in {"rgba(0, 0, 0, 0)", "transparent"}
 
 
 def test_fill_in_one_section_on_a_phone(new_context, sign_in):

@@ -6,6 +6,8 @@ are one neutral word, and print and PDF hold the whole plan.
 """
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from safety_plans import services
@@ -282,3 +284,23 @@ def test_staff_home_has_no_plan_link(client, request, role):
     client.force_login(request.getfixturevalue(role))
 
     assert reverse("safety_plans:plan") not in client.get(reverse("home")).content.decode()
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_versions_page_reads_as_many_rows_for_many_versions_as_for_few(client, member, plan):
+    client.force_login(member)
+    url = reverse("safety_plans:versions")
+    client.get(url)  # the session's first read of the key and its activity are written once
+    few = _queries(client, url)
+    for number in range(8):
+        services.plan_section_save(member=member, section_key="home", checked=[], notes=f"note {number}")
+
+    many = _queries(client, url)
+
+    assert many == few
+    assert "Version 10" in client.get(url).content.decode()
