@@ -75,10 +75,27 @@ def diaries(*emails: str) -> dict:
     return found
 
 
+def storage() -> dict:
+    """Files against rows: names every attachment row refers to, names in encrypted storage, and
+    entries left without a version (half-written)."""
+    from pathlib import Path
+
+    from diary.models import Attachment, Entry
+    from portal.fields import encrypted_storage
+
+    root = Path(encrypted_storage().location)
+    return {
+        "referenced": sorted(name for name in Attachment.objects.values_list("file", flat=True)),
+        "stored": sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()),
+        "entries_without_versions": Entry.objects.filter(versions__isnull=True).count(),
+    }
+
+
 COMMANDS: dict[str, Callable[..., dict]] = {
     "members": members,
     "two_step_members": two_step_members,
     "diaries": diaries,
+    "storage": storage,
 }
 
 
