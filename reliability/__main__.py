@@ -4,7 +4,7 @@ import argparse
 import sys
 import time
 
-from . import fuzz, postgres_restart, sms_outage, two_servers, writers
+from . import fuzz, postgres_restart, sms_outage, two_servers, uploads, writers
 from .result import Result
 from .stack import StackError
 
@@ -17,6 +17,7 @@ SCENARIOS = {
     "sms": (sms_outage.run, sms_outage.run),
     "two-servers": (two_servers.run, two_servers.run),
     "postgres-restart": (postgres_restart.run, postgres_restart.run),
+    "uploads": (uploads.run, uploads.run),
     "fuzz": (lambda: fuzz.run(examples=1000), lambda: fuzz.run(examples=50)),
 }
 
