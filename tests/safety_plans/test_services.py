@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from portal.accounts.services.deletion import account_purge
 from safety_plans import selectors, services
 from safety_plans.errors import InvalidPlan, PlanUnchanged, VersionNotFound
 from safety_plans.models import Plan, PlanVersion
@@ -193,3 +194,17 @@ def test_one_members_save_leaves_anothers_plan_alone(member):
 
     assert Plan.objects.get(member=other).current.content["sections"]["people"]["notes"] == "theirs"
     assert Plan.objects.get(member=other).current.number == 1
+
+
+def test_deleting_the_account_removes_the_plan_and_every_version(member):
+    services.plan_save(member=member, content=plan_content())
+    services.plan_section_save(member=member, section_key="home", checked=["locks"], notes="")
+    services.plan_restore(member=member, number=1)
+    other = PlanFactory()
+    type(member).objects.filter(pk=member.pk).update(deletion_requested_at=timezone.now() - timedelta(days=15))
+
+    assert account_purge(user=member)
+
+    assert not Plan.objects.filter(member_id=member.pk).exists()
+    assert not PlanVersion.objects.filter(member_id=member.pk).exists()
+    assert Plan.objects.get(pk=other.pk).current.number == 1
