@@ -1,12 +1,20 @@
-"""Run the reliability scenarios and print a summary: `python -m reliability [--quick] [names]`."""
+"""Run the reliability scenarios and print a summary: `python -m reliability [--quick] [names]`.
+
+The scenarios run in the order listed; each starts and stops its own servers. `postgres-restart`
+stops and starts the machine's PostgreSQL: leave it out (name the others) where anyone else is
+using that server. RELIABILITY_FUZZ_EXAMPLES sets the generated inputs per form (1,000).
+"""
 
 import argparse
+import os
 import sys
 import time
 
 from . import fuzz, postgres_restart, sms_outage, two_servers, uploads, writers
 from .result import Result
 from .stack import StackError
+
+FUZZ_EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "1000"))
 
 # In the order they run, with their full and quick (--quick) settings.
 SCENARIOS = {
@@ -18,8 +26,24 @@ SCENARIOS = {
     "two-servers": (two_servers.run, two_servers.run),
     "postgres-restart": (postgres_restart.run, postgres_restart.run),
     "uploads": (uploads.run, uploads.run),
-    "fuzz": (lambda: fuzz.run(examples=1000), lambda: fuzz.run(examples=50)),
+    "fuzz": (lambda: fuzz.run(examples=FUZZ_EXAMPLES), lambda: fuzz.run(examples=50)),
 }
+
+
+def _totals(results: list[Result]) -> str:
+    """Writes acknowledged and stored, errors, fuzz cases run and the largest peak memory."""
+
+    def total(name: str) -> int:
+        return sum(value for r in results if isinstance(value := r.numbers.get(name), int))
+
+    peak = max((r.peak_memory_kib for r in results), default=0)
+    failed = [r.name for r in results if not r.passed and not r.skipped]
+    return (
+        f"writes acknowledged {total('acknowledged')}, stored {total('stored')}; errors {total('errors')}; "
+        f"fuzz cases run {total('fuzz cases run')}; largest app server peak memory {peak / 1024:.0f} MiB; "
+        f"{len(results) - len(failed)} of {len(results)} scenarios passed"
+        + (f" (failed: {', '.join(failed)})" if failed else "")
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -42,7 +66,8 @@ def main(argv: list[str]) -> int:
     print("\nSummary")  # noqa: T201
     for result in results:
         print("\n".join(result.lines()))  # noqa: T201
-    return 0 if all(result.passed for result in results) else 1
+    print(_totals(results))  # noqa: T201
+    return 0 if all(result.passed or result.skipped for result in results) else 1
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-CACHE_DIR = BASE_DIR / "var" / "reliability"
+# Production's static files, collected once and kept between runs and checkouts (CI clones afresh).
+CACHE_DIR = Path(os.environ.get("RELIABILITY_CACHE_DIR") or Path(tempfile.gettempdir()) / "portal-reliability")
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 REDIS_URL = "redis://127.0.0.1:6379"
 # Redis database numbers the runs take turns with (0 is left to whoever else uses this Redis).
