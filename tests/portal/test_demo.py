@@ -11,6 +11,7 @@ from diary.demo import demo_diary_create
 from diary.models import Entry
 from portal import demo
 from portal.accounts.models import User
+from portal.management.commands.seed_demo import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_seed_demo_runs_every_registered_seeder_for_the_demo_members(registry):
 
     assert seen == ["member@demo.test", "member2@demo.test"]
     assert not Entry.objects.exists()  # the diary's seeder was not registered in this test
-    assert User.objects.count() == 6
+    assert User.objects.count() == len(DEMO_ACCOUNTS)
 
 
 def test_seed_demo_imports_no_app():
