@@ -193,7 +193,7 @@ def test_exit_link_still_leaves_when_the_session_store_is_down(client, member, m
         raise OperationalError("the database is restarting")
 
     monkeypatch.setattr(DatabaseSessionStore, "load", database_down)
-    assert client.get("/home/").status_code == 500  # control: the fault is real
+    assert client.get("/home/").status_code == 503  # control: the fault is real (the "try again" page)
 
     response = client.get(EXIT_PATH)
 
