@@ -34,7 +34,9 @@ def alert_delivery_send(delivery_id: str, attempt: int = 1) -> None:
     """
     with transaction.atomic():
         delivery = (
-            AlertDelivery.objects.select_for_update()
+            # The delivery's row only: PostgreSQL cannot lock the nullable side of the join to
+            # its contact (gone when the member removed them).
+            AlertDelivery.objects.select_for_update(of=("self",))
             .select_related("alert", "contact")
             .filter(pk=delivery_id, status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING], provider_id="")
             .first()
