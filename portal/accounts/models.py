@@ -211,6 +211,13 @@ class AccountEvent(models.Model):
         # Who is texted when the member sends an alert: a change of control (safety_plans.contacts).
         ALERT_CONTACT_ADDED = "alert_contact_added", "Added someone who receives your alerts"
         ALERT_NUMBER_CHANGED = "alert_number_changed", "Changed the number of someone who receives your alerts"
+        ALERT_MESSAGE_CHANGED = "alert_message_changed", "Changed the message your alerts send"
+        # Support workers: who is linked, and what the member shares with them (casework).
+        WORKER_LINKED = "worker_linked", "A support worker was linked to your account"
+        WORKER_UNLINKED = "worker_unlinked", "A support worker was unlinked from your account"
+        SHARE_GRANTED = "share_granted", "Shared records with a support worker"
+        SHARE_REVOKED = "share_revoked", "Stopped sharing records with a support worker"
+        WORKER_EXPORTED = "worker_exported", "A support worker downloaded a copy of your shared diary"
         # What an administrator did to the account: always recorded, always shown to its owner.
         STAFF_INVITED = "staff_invited", "Account created by an administrator, with an invitation"
         ROLE_CHANGED = "role_changed", "Role changed by an administrator"
@@ -262,6 +269,11 @@ NOTIFIED_CHANGES = (
     AccountEvent.Kind.DELETION_REQUESTED,
     AccountEvent.Kind.ALERT_CONTACT_ADDED,
     AccountEvent.Kind.ALERT_NUMBER_CHANGED,
+    AccountEvent.Kind.ALERT_MESSAGE_CHANGED,
+    AccountEvent.Kind.WORKER_LINKED,
+    AccountEvent.Kind.WORKER_UNLINKED,
+    AccountEvent.Kind.SHARE_GRANTED,
+    AccountEvent.Kind.WORKER_EXPORTED,
     AccountEvent.Kind.ROLE_CHANGED,
     AccountEvent.Kind.ORGANISATION_CHANGED,
     AccountEvent.Kind.DEACTIVATED,
