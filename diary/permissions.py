@@ -1,7 +1,9 @@
 """Who may see and change which diary entry. The one place these rules live.
 
-Only the member who wrote an entry may see it, for now; everyone else is told it does not
-exist (404), so an address reveals nothing about whether an entry is behind it.
+The member who wrote an entry sees and changes it. A support worker may read it, never change
+it, while the member shares it with them (casework.permissions decides, on every request), and
+each such read is written to the member's access trail before anything is sent. Everyone else
+is told it does not exist (404), so an address reveals nothing about whether an entry is behind it.
 """
 
 from collections.abc import Callable
@@ -14,6 +16,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
+from casework import permissions as sharing
+from casework.trail import Action, access_record
 from portal.accounts.models import User
 
 from .models import Attachment, Entry, ExportRequest
@@ -26,16 +30,24 @@ def can_keep_diary(user: Viewer) -> bool:
     return user.is_authenticated and user.is_active and user.is_member
 
 
-def can_view_entry(user: Viewer, entry: Entry) -> bool:
+def is_owner(user: Viewer, entry: Entry) -> bool:
     return can_keep_diary(user) and entry.member_id == user.pk and entry.destroyed_at is None
 
 
+def can_view_entry(user: Viewer, entry: Entry) -> bool:
+    return is_owner(user, entry) or sharing.worker_reads_entry(user, entry)
+
+
 def can_change_entry(user: Viewer, entry: Entry) -> bool:
-    return can_view_entry(user, entry) and entry.deleted_at is None
+    """Only the member, and only while the entry is in their diary: sharing is read-only."""
+    return is_owner(user, entry) and entry.deleted_at is None
 
 
 def can_view_attachment(user: Viewer, attachment: Attachment) -> bool:
-    return can_view_entry(user, attachment.entry)
+    """A file is read with its entry; one the member removed from the entry is the member's alone."""
+    if is_owner(user, attachment.entry):
+        return True
+    return attachment.removed_in_id is None and sharing.worker_reads_entry(user, attachment.entry)
 
 
 def diary_member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -52,11 +64,35 @@ def diary_member_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     return wrapped
 
 
+def diary_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For pages that read one entry or file: anonymous visitors go to sign-in, and who may read
+    it is decided with the object (entry_for_reading, attachment_for_viewing)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def entry_for_viewing(user: Viewer, entry_id: UUID | str) -> Entry:
     """The member's own entry (active or recently deleted), or 404."""
     entry = Entry.objects.for_member(user).select_related("current_version").filter(pk=entry_id).first()
+    if entry is None or not is_owner(user, entry):
+        raise Http404
+    return entry
+
+
+def entry_for_reading(user: Viewer, entry_id: UUID | str, *, action: Action = Action.ENTRY_READ) -> Entry:
+    """An entry its owner or a worker it is shared with may read, or 404. A worker's read is
+    written to the member's access trail here, so no page can show an entry unrecorded."""
+    entry = Entry.objects.select_related("current_version").filter(pk=entry_id).first()
     if entry is None or not can_view_entry(user, entry):
         raise Http404
+    if not is_owner(user, entry):
+        access_record(actor=user, member_id=entry.member_id, action=action, object_id=entry.pk)
     return entry
 
 
@@ -77,13 +113,13 @@ def deleted_entry_for_owner(user: Viewer, entry_id: UUID | str) -> Entry:
 
 
 def attachment_for_viewing(user: Viewer, attachment_id: UUID | str) -> Attachment:
-    attachment = (
-        Attachment.objects.filter(entry__in=Entry.objects.for_member(user), pk=attachment_id)
-        .select_related("entry")
-        .first()
-    )
+    """A file its owner or a worker its entry is shared with may open, or 404; a worker's
+    opening is written to the member's access trail before a byte is sent."""
+    attachment = Attachment.objects.filter(pk=attachment_id).select_related("entry").first()
     if attachment is None or not can_view_attachment(user, attachment):
         raise Http404
+    if not is_owner(user, attachment.entry):
+        access_record(actor=user, member_id=attachment.member_id, action=Action.FILE_OPENED, object_id=attachment.pk)
     return attachment
 
 

@@ -1,7 +1,8 @@
 """The diary's pages: quick entry, timeline, an entry and its history, deleting and restoring.
 
-Every view is for the member who owns the diary; ``permissions`` decides, and anyone else is
-told the page does not exist. Page titles stay neutral: entry text never goes in a title.
+Every view is for the member who owns the diary, except that a support worker the member shares
+an entry with may read it, its history and its files; ``permissions`` decides, and anyone else
+is told the page does not exist. Page titles stay neutral: entry text never goes in a title.
 What a service refuses (a double submit, a race with another tab) comes back as a DiaryError,
 answered with a plain message, never a 500.
 """
@@ -15,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casework import selectors as sharing_selectors
+from casework.trail import Action
 from portal import crypto
 from portal.accounts.decorators import reauthentication_required
 from portal.fields import open_file
@@ -29,8 +32,11 @@ from .permissions import (
     attachment_for_viewing,
     deleted_entry_for_owner,
     diary_member_required,
+    diary_reader_required,
     entry_for_changing,
+    entry_for_reading,
     entry_for_viewing,
+    is_owner,
 )
 
 # "Diary" would tell someone glancing at the tab what this is (tests/portal/support.py SENSITIVE_WORDS).
@@ -159,11 +165,12 @@ def timeline(request):
     )
 
 
-@diary_member_required
+@diary_reader_required
 @require_GET
 def entry_detail(request, entry_id):
-    entry = entry_for_viewing(request.user, entry_id)
+    entry = entry_for_reading(request.user, entry_id)
     data = IncidentData.from_content(entry.current_content)
+    owner = is_owner(request.user, entry)
     return _render(
         request,
         "entry_detail.html",
@@ -172,15 +179,19 @@ def entry_detail(request, entry_id):
             "data": data,
             "rows": incident.shown_fields(data),
             "attachments": selectors.entry_attachments(entry),
+            "is_owner": owner,
+            # A support worker reads it read-only, with their own mark and a way back to the case.
+            "case": None if owner else sharing_selectors.case_of_entry(worker=request.user, entry=entry),
         },
     )
 
 
-@diary_member_required
+@diary_reader_required
 @require_GET
 def entry_history(request, entry_id):
-    entry = entry_for_viewing(request.user, entry_id)
-    return _render(request, "entry_history.html", {"entry": entry, "versions": selectors.entry_history(entry)})
+    entry = entry_for_reading(request.user, entry_id, action=Action.HISTORY_READ)
+    context = {"entry": entry, "versions": selectors.entry_history(entry), "is_owner": is_owner(request.user, entry)}
+    return _render(request, "entry_history.html", context)
 
 
 def _entry_form_page(request, form, entry: Entry | None, status: int = 200):
@@ -315,7 +326,7 @@ def recently_deleted_empty(request):
     return redirect("diary:recently_deleted")
 
 
-@diary_member_required
+@diary_reader_required
 @require_GET
 def attachment_download(request, attachment_id):
     """The original bytes, decrypted as they are sent; never cached, never sniffed."""

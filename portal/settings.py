@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "diary",
     "safety_plans",
+    "casework",
     "content",
     "django.contrib.admin",
     "django.contrib.auth",
