@@ -17,6 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
+from casework.models import AccessRecord, CaseNote, Link, ShareGrant
 from diary.models import Attachment, Entry, ExportRequest
 from diary.services import IncidentData, entry_edit, entry_record
 from portal import crypto
@@ -332,3 +333,59 @@ class AlertDeliveryFactory(factory.django.DjangoModelFactory):
     alert = factory.SubFactory(AlertFactory)
     member = factory.LazyAttribute(lambda delivery: delivery.alert.member)
     contact = factory.LazyAttribute(lambda delivery: TrustedContactFactory(member=delivery.alert.member))
+
+
+# Support workers and sharing (casework).
+
+
+class LinkFactory(factory.django.DjangoModelFactory):
+    """A member linked with a support worker; by itself it shares nothing."""
+
+    class Meta:
+        model = Link
+
+    member = factory.SubFactory(MemberFactory)
+    worker = factory.SubFactory(WorkerFactory)
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+
+
+class ShareGrantFactory(factory.django.DjangoModelFactory):
+    """What the member shares with the linked worker: the whole diary unless told otherwise."""
+
+    class Meta:
+        model = ShareGrant
+
+    link = factory.SubFactory(LinkFactory)
+    scope = ShareGrant.Scope.DIARY
+    entry = None
+
+
+class CaseNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseNote
+
+    member = factory.SelfAttribute("link.member")
+    organisation = factory.SelfAttribute("link.worker.organisation")
+    author = factory.SelfAttribute("link.worker")
+    text = "Called and talked through the plan."
+
+    class Params:
+        link = factory.SubFactory(LinkFactory)
+
+
+class AccessRecordFactory(factory.django.DjangoModelFactory):
+    """One read of a member's content by a worker, as casework.trail writes it."""
+
+    class Meta:
+        model = AccessRecord
+
+    member_id = factory.LazyAttribute(lambda record: record.link.member_id)
+    actor_id = factory.LazyAttribute(lambda record: record.link.worker_id)
+    actor_email = factory.LazyAttribute(lambda record: record.link.worker.email)
+    actor_role = Role.WORKER
+    organisation_id = factory.LazyAttribute(lambda record: record.link.worker.organisation_id)
+    organisation_name = factory.LazyAttribute(lambda record: record.link.worker.organisation.name)
+    action = AccessRecord.Action.ENTRY_READ
+
+    class Params:
+        link = factory.SubFactory(LinkFactory)
