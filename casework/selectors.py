@@ -41,6 +41,10 @@ def shared_in_words(link: Link) -> list[str]:
     return said
 
 
+def behaviour_labels(entry: Entry) -> list[str]:
+    return [Behaviour.LABELS.get(code, code) for code in entry.behaviours]
+
+
 def entries_shareable(*, member: User) -> QuerySet[Entry]:
     return Entry.objects.for_member(member).active().order_by("-occurred_at")
 
@@ -128,7 +132,7 @@ def case_entries(*, link: Link) -> list[SharedEntry]:
     return [
         SharedEntry(
             entry=entry,
-            behaviours=[Behaviour.LABELS.get(code, code) for code in entry.behaviours],
+            behaviours=behaviour_labels(entry),
             changed_at=entry.current_version.recorded_at,
             reviewed_at=reviews.get(entry.pk),
             is_new=seen is None or entry.current_version.recorded_at > seen,

@@ -23,6 +23,7 @@ urlpatterns = [
     # Not "diary/": an address in the browser history must not say what the site is for.
     path("notes/", include("diary.urls")),
     path("steps/", include("safety_plans.urls")),
+    path("", include("casework.urls")),
     # Every account address (some replace allauth's, and the admins' sign-in pages lead to the
     # portal's): before allauth's own and both admins'.
     path("", include("portal.accounts.urls")),
