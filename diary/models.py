@@ -159,7 +159,8 @@ class ExportStatus(models.TextChoices):
 
 
 class ExportRequest(models.Model):
-    """A member's request for an evidence bundle, built in the background and kept encrypted.
+    """A request for an evidence bundle of a member's diary, by the member or by a support worker
+    they share their whole diary with, built in the background and kept encrypted.
 
     The finished zip can be downloaded until ``expires_at``; after that it is deleted. ``entries``
     are those the bundle holds, so destroying one of them destroys the bundle too.
@@ -167,6 +168,11 @@ class ExportRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The support worker who asked for it, when it was not the member (their whole diary is
+    # shared with them); empty for the member's own, or once that worker's account is gone.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     start = models.DateField()
     end = models.DateField()
     requested_at = models.DateTimeField(default=timezone.now, editable=False)
