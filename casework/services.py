@@ -47,17 +47,33 @@ def referral_code_issue(*, worker: User) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def _count_try(member: User) -> None:
-    key = f"casework:referral-tries:{member.pk}"
+def _tries_key(member: User) -> str:
+    return f"casework:referral-tries:{member.pk}"
+
+
+def _count_wrong_try(member: User) -> None:
+    key = _tries_key(member)
     cache.add(key, 0, timeout=3600)
-    if cache.incr(key) > REFERRAL_TRIES_PER_HOUR:
+    cache.incr(key)
+
+
+def link_by_referral(*, member: User, code: str, display_name: str) -> Link:
+    """The member enters a worker's code: they are linked, and nothing is shared yet.
+
+    Wrong codes are counted (in the cache every app server shares) and after
+    REFERRAL_TRIES_PER_HOUR of them no code is tried for an hour, right or wrong.
+    """
+    if cache.get(_tries_key(member), 0) >= REFERRAL_TRIES_PER_HOUR:
         raise TooManyCodes
+    try:
+        return _link_by_referral(member=member, code=code, display_name=display_name)
+    except CodeNotValid:
+        _count_wrong_try(member)
+        raise
 
 
 @transaction.atomic
-def link_by_referral(*, member: User, code: str, display_name: str) -> Link:
-    """The member enters a worker's code: they are linked, and nothing is shared yet."""
-    _count_try(member)
+def _link_by_referral(*, member: User, code: str, display_name: str) -> Link:
     referral = (
         ReferralCode.objects.select_for_update()
         .select_related("worker")

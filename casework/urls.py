@@ -3,7 +3,7 @@ Links and entries are named by random UUIDs; no address names a member or what i
 
 from django.urls import path
 
-from . import views, worker_views
+from . import export_views, notice_views, views, worker_views
 
 app_name = "casework"
 
@@ -19,8 +19,10 @@ urlpatterns = [
     # The support worker's
     path("cases/", worker_views.caseload, name="caseload"),
     path("cases/code/", worker_views.code_new, name="code_new"),
+    path("cases/notices/", notice_views.notices, name="notices"),
     path("cases/<uuid:case_id>/", worker_views.case, name="case"),
     path("cases/<uuid:case_id>/notes/", worker_views.notes, name="notes"),
     path("cases/<uuid:case_id>/plan/", worker_views.plan, name="plan"),
+    path("cases/<uuid:case_id>/download/", export_views.case_download, name="case_download"),
     path("cases/<uuid:case_id>/entries/<uuid:entry_id>/review/", worker_views.review, name="review"),
 ]

@@ -25,6 +25,11 @@ SECTION = "People who help you"
 TRAIL_PAGE_SIZE = 50
 
 
+def _posted(request):
+    """The form's data on a POST (even an empty one, which must be checked), None on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _render(request, template: str, context: dict, status: int = 200):
     return render(request, f"casework/{template}", {"section": SECTION, **context}, status=status)
 
@@ -39,7 +44,7 @@ def sharing(request):
 @member_required
 @require_http_methods(["GET", "POST"])
 def code_enter(request):
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             link = services.link_by_referral(
@@ -63,11 +68,16 @@ def _entry_choices(member) -> list[tuple[str, str]]:
 
 
 @member_required
-@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def share(request, link_id):
+    # Someone else's link is a 404 before anyone is asked for their password.
     link = link_for_member(request.user, link_id)
-    form = ShareForm(request.POST or None, entry_choices=_entry_choices(request.user))
+    return _share(request, link=link)
+
+
+@reauthentication_required
+def _share(request, *, link):
+    form = ShareForm(_posted(request), entry_choices=_entry_choices(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             services.grants_create(
@@ -104,7 +114,7 @@ def grant_revoke(request, link_id, grant_id):
 @require_http_methods(["GET", "POST"])
 def rename(request, link_id):
     link = link_for_member(request.user, link_id)
-    form = DisplayNameForm(request.POST or None, initial={"display_name": link.display_name})
+    form = DisplayNameForm(_posted(request), initial={"display_name": link.display_name})
     if request.method == "POST" and form.is_valid():
         services.link_rename(link=link, display_name=form.cleaned_data["display_name"])
         messages.success(request, "Saved. This is the name they will see.")

@@ -78,7 +78,7 @@ def review(request, case_id, entry_id):
 @require_http_methods(["GET", "POST"])
 def notes(request, case_id):
     link = case_for_worker(request.user, case_id)
-    form = CaseNoteForm(request.POST or None)
+    form = CaseNoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.case_note_write(link=link, text=form.cleaned_data["text"])
