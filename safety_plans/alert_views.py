@@ -1,9 +1,10 @@
 """The pages for trusted contacts and for sending them the member's message (an alert).
 
 Every page is the member's own: ``permissions.plan_member_required`` sends anonymous visitors to
-sign in and tells anyone else the page does not exist. Adding or changing a contact needs a
-recent reauthentication (who is texted, and at which number, is a change of control); removing
-one never does. Names, numbers and the message never go in a title or an address.
+sign in and tells anyone else the page does not exist. Adding or changing a contact, and
+changing the message they are sent, need a recent reauthentication (who is texted, at which
+number and with what words is a change of control); removing a contact never does. Names,
+numbers and the message never go in a title or an address.
 """
 
 from django.contrib import messages
@@ -97,9 +98,11 @@ def contact_remove(request, contact_id):
 
 
 @plan_member_required
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def alert_message(request):
-    """Write the message in advance; it is kept in the plan, as a new version."""
+    """Write the message in advance; it is kept in the plan, as a new version. A change of
+    control: someone holding the phone must not rewrite what the member's contacts are told."""
     current = contacts.alert_message(member=request.user)
     form = AlertMessageForm(request.POST or None, initial={"message": current})
     if request.method == "POST" and form.is_valid():

@@ -2,6 +2,12 @@
 
 A save holds the member's plan lock until its transaction ends, so two tabs saving at once
 each get their own version number and neither loses the other's section.
+
+The message an alert sends is a change of control (someone holding the member's phone could
+rewrite what their trusted contacts are told). Its page saves it with ``plan_alert_message_save``
+behind recent reauthentication; restoring an earlier version keeps the current message; and
+every change, whichever service makes it, is recorded as an account event in the same
+transaction, so the owner is emailed.
 """
 
 from typing import Any
@@ -9,7 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from portal.accounts.models import User
+from portal.accounts.models import AccountEvent, User
+from portal.accounts.services.events import event_record
 
 from .errors import InvalidPlan, PlanUnchanged, VersionNotFound
 from .models import Plan, PlanVersion
@@ -86,13 +93,26 @@ def _current_content(plan: Plan) -> dict[str, Any]:
     return plan.current.content if plan.current is not None else empty_content()
 
 
+def _alert_message_of(content: dict[str, Any]) -> str:
+    written = content.get("alert_message") if isinstance(content, dict) else None
+    return written.strip() if isinstance(written, str) else ""
+
+
+def _alert_message_change_record(*, member: User, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Record a changed alert message (a change of control), in the caller's transaction."""
+    if _alert_message_of(before) != _alert_message_of(after):
+        event_record(user=member, kind=AccountEvent.Kind.ALERT_MESSAGE_CHANGED)
+
+
 @transaction.atomic
 def plan_save(*, member: User, content: dict[str, Any]) -> PlanVersion:
-    """Save the whole plan as a new version. Saving what it already says adds no version."""
+    """Save the whole plan as a new version. Saving what it already says adds no version; a
+    different alert message is recorded as a change of control."""
     cleaned = content_clean(content)
     plan = _plan_locked(member)
     if plan.current is not None and content_clean(plan.current.content) == cleaned:
         raise PlanUnchanged()
+    _alert_message_change_record(member=member, before=_current_content(plan), after=cleaned)
     return _version_add(plan, cleaned)
 
 
@@ -121,22 +141,35 @@ def plan_section_save(
 
 @transaction.atomic
 def plan_alert_message_save(*, member: User, message: str) -> PlanVersion:
-    """Save the message sent to trusted contacts in an alert, as a new version of the plan."""
+    """Save the message sent to trusted contacts in an alert, as a new version of the plan, and
+    record the change (the owner is emailed once it commits). The view asks for recent
+    reauthentication first."""
     plan = _plan_locked(member)
     cleaned = content_clean({**_current_content(plan), "alert_message": message})
     if plan.current is not None and content_clean(plan.current.content) == cleaned:
         raise PlanUnchanged()
+    _alert_message_change_record(member=member, before=_current_content(plan), after=cleaned)
     return _version_add(plan, cleaned)
 
 
 @transaction.atomic
 def plan_restore(*, member: User, number: int) -> PlanVersion:
     """Make an earlier version current again, by saving its content as a new version that
-    records which one it came from. The versions in between are kept."""
+    records which one it came from. The versions in between are kept.
+
+    The alert message stays as it is now: restoring needs no reauthentication, so it must not
+    become a way round the message's own page (which does).
+    """
     plan = _plan_locked(member)
     earlier = PlanVersion.objects.filter(plan=plan, number=number).first()
     if earlier is None or plan.current is None:
         raise VersionNotFound()
     if earlier.number == plan.current.number:
         raise PlanUnchanged("This version is already your plan. Nothing was changed.")
-    return _version_add(plan, content_clean(earlier.content), restored_from=earlier.number)
+    restored = content_clean({**earlier.content, "alert_message": _alert_message_of(plan.current.content)})
+    if restored == content_clean(plan.current.content):
+        raise PlanUnchanged(
+            "Your plan already says what this version says (your message to the people you trust is kept "
+            "as it is now). Nothing was changed."
+        )
+    return _version_add(plan, restored, restored_from=earlier.number)

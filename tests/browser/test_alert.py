@@ -1,6 +1,6 @@
 """On a phone: a member adds someone they trust (after confirming it is them), then sends them
-their message in two taps from the home page, with their location; axe-core finds nothing on
-the pages for people and for sending."""
+their message in two taps from the home page, with their location; changing the message asks
+who it is first; axe-core finds nothing on the pages for people and for sending."""
 
 import pytest
 from playwright.sync_api import expect
@@ -77,5 +77,29 @@ def test_add_someone_then_send_them_the_message_in_two_taps(
     page.goto("/steps/sent/")
     expect(page.locator("main")).to_contain_text("To 2 people: 2 sent; with your location.")
     assert_accessible(page)
-    page.goto("/steps/send/message/")
+    page.goto("/steps/send/message/")  # confirmed a few minutes ago, when adding Tom
+    expect(page.get_by_role("heading", name="Your message")).to_be_visible()
     assert_accessible(page)
+
+
+def test_changing_the_message_asks_who_it_is_first(phone_page, sign_in, confirm_it_is_you, live_server, mailoutbox):
+    """The words the member's contacts get are a change of control: the page asks for the
+    password first, and the owner is emailed once it is changed."""
+    page = phone_page
+    member = MemberFactory()
+    contacts.contact_add(
+        member=member, data=ContactData(name="Sister Ann", relationship="Sister", phone="07400 123111", may_alert=True)
+    )
+    sign_in(page, member)
+
+    page.goto("/steps/send/")
+    page.get_by_role("link", name="Write your own message").click()
+    confirm_it_is_you(page, member)
+    assert page.url.endswith("/steps/send/message/")
+    page.get_by_label("Your message").fill("Ring me. Use the back door.")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("main")).to_contain_text("Your message is saved.")
+    expect(page.locator("main blockquote")).to_have_text("Ring me. Use the back door.")
+    assert contacts.alert_message(member=member) == "Ring me. Use the back door."
+    assert [mail.to for mail in mailoutbox if "Changed the message your alerts send" in mail.body] == [[member.email]]

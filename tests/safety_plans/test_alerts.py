@@ -339,6 +339,7 @@ def test_a_double_tap_on_send_now_sends_once(client, member, fake_twilio, django
 def test_the_members_own_message_and_location_are_sent(client, member, fake_twilio, django_capture_on_commit_callbacks):
     [person] = add_contacts(member, count=1)
     client.force_login(member)
+    client.confirm_identity()  # the message is a change of control (tests/safety_plans/test_alert_message.py)
     saved = client.post(reverse("safety_plans:alert_message"), {"message": "Ring me. Use the back door."})
     assert saved["Location"] == reverse("safety_plans:alert")
     _response, form = confirm_page(client)
@@ -356,6 +357,7 @@ def test_the_members_own_message_and_location_are_sent(client, member, fake_twil
 
 def test_a_message_too_long_is_refused_kindly(client, member):
     client.force_login(member)
+    client.confirm_identity()
 
     response = client.post(reverse("safety_plans:alert_message"), {"message": "x" * (contacts.MESSAGE_MAX + 1)})
 
