@@ -1,5 +1,6 @@
-"""A download of the diary, from request to removal: asked for, built in the background,
-kept encrypted for a day, removed when it expires or when an entry it holds is destroyed.
+"""A download of the diary, from request to removal: asked for (by the member, or by a support
+worker they share their whole diary with), built in the background, kept encrypted for a day,
+removed when it expires or when an entry it holds is destroyed.
 
 The bundle's contents (the PDF, the JSON, the files) are written by ``export``.
 """
@@ -13,7 +14,9 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from portal.accounts.models import User
+from casework.trail import Action, access_record
+from portal.accounts.models import AccountEvent, User
+from portal.accounts.services.events import event_record
 from portal.fields import delete_file, file_writer
 
 from .errors import DiaryError
@@ -30,11 +33,21 @@ REFRESH_SECONDS = 3
 PREPARING_REFRESH_LIMIT = timedelta(minutes=10)
 
 
-def export_request(*, member: User, start: date, end: date) -> ExportRequest:
-    """Ask for an evidence bundle of the entries between two dates; it is built in the background."""
+@transaction.atomic
+def export_request(*, member: User, start: date, end: date, requested_by: User | None = None) -> ExportRequest:
+    """Ask for an evidence bundle of the entries between two dates; it is built in the background.
+
+    ``requested_by`` is a support worker asking for it, whom the caller has checked the member
+    shares their whole diary with (``casework.permissions.worker_reads_diary_of``). The request
+    goes in the member's access trail and the member is told, by email and under recent changes,
+    who asked.
+    """
     if end < start:
         raise DiaryError("The 'To' date is before the 'From' date. Check the dates and try again.")
-    export = ExportRequest.objects.create(member=member, start=start, end=end)
+    export = ExportRequest.objects.create(member=member, start=start, end=end, requested_by=requested_by)
+    if requested_by is not None:
+        access_record(actor=requested_by, member_id=member.pk, action=Action.EXPORT_MADE, object_id=export.pk)
+        event_record(user=member, kind=AccountEvent.Kind.WORKER_EXPORTED, actor=requested_by)
     transaction.on_commit(lambda: export_build.enqueue(str(export.pk)))
     return export
 

@@ -1,5 +1,6 @@
 """Exporting the diary as an evidence bundle: choose dates, wait, download within a day; and the
-public page of the key that signs bundles."""
+public page of the key that signs bundles. A support worker asks for a bundle on their own
+page (casework.export_views) and downloads it here."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from portal.fields import open_file
 from . import downloads, selectors
 from .errors import DiaryError
 from .forms import ExportForm
-from .permissions import diary_member_required, export_for_download
+from .permissions import diary_member_required, diary_reader_required, export_for_download
 
 
 @diary_member_required
@@ -46,9 +47,11 @@ def export(request):
     return response
 
 
-@diary_member_required
+@diary_reader_required
 @require_GET
 def export_download(request, export_id):
+    """The member's bundle, or one a support worker they share their whole diary with asked for
+    (who may download it is decided with the bundle, and a worker's download recorded there)."""
     export = export_for_download(request.user, export_id)
     response = StreamingHttpResponse(open_file(export, "bundle"), content_type="application/zip")
     response["Content-Length"] = str(export.size)

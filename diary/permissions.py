@@ -123,9 +123,32 @@ def attachment_for_viewing(user: Viewer, attachment_id: UUID | str) -> Attachmen
     return attachment
 
 
+def can_download_export(user: Viewer, export: ExportRequest) -> bool:
+    """The member downloads any bundle of their diary. A support worker downloads only one they
+    asked for, and only while the member still shares their whole diary with them and every
+    entry it holds is still in the diary: a revoked share or an entry the member has since
+    moved to "recently deleted" stops the very next download."""
+    if not export.downloadable:
+        return False
+    if can_keep_diary(user) and export.member_id == user.pk:
+        return True
+    return (
+        export.requested_by_id is not None
+        and export.requested_by_id == user.pk
+        and export.member.is_active
+        and sharing.worker_reads_diary_of(user, export.member_id)
+        and not export.entries.exclude(deleted_at__isnull=True, destroyed_at__isnull=True).exists()
+    )
+
+
 def export_for_download(user: Viewer, export_id: UUID | str) -> ExportRequest:
-    """The member's own finished, unexpired bundle, or 404."""
-    export = ExportRequest.objects.filter(member_id=user.pk, pk=export_id).first() if can_keep_diary(user) else None
-    if export is None or not export.downloadable:
+    """A finished, unexpired bundle ``user`` may download (``can_download_export``), or 404.
+
+    A worker's download is written to the member's access trail here, before a byte is sent.
+    """
+    export = ExportRequest.objects.select_related("member").filter(pk=export_id).first()
+    if export is None or not can_download_export(user, export):
         raise Http404
+    if export.member_id != user.pk:
+        access_record(actor=user, member_id=export.member_id, action=Action.EXPORT_DOWNLOADED, object_id=export.pk)
     return export

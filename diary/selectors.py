@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -234,6 +234,17 @@ def export_default_start(*, member: User) -> datetime.date:
     return timezone.localdate(first.occurred_at)
 
 
-def exports_recent(*, member: User, limit: int = 10) -> list[ExportRequest]:
-    """The member's latest downloads, newest first (ready, waiting, failed or removed)."""
-    return list(ExportRequest.objects.filter(member=member)[:limit])
+def exports_recent(*, member: User, requested_by: User | None = None, limit: int = 10) -> list[ExportRequest]:
+    """The latest downloads of the member's diary, newest first (ready, waiting, failed or
+    removed), each with the support worker who asked for it, if one did. With
+    ``requested_by``, only those that worker asked for. ``holds_deleted_entry`` says whether one
+    holds an entry the member has since moved to "recently deleted"."""
+    exports = (
+        ExportRequest.objects.filter(member=member)
+        .select_related("requested_by__organisation")
+        # Such a bundle is the member's alone to download now (diary.permissions.can_download_export).
+        .annotate(holds_deleted_entry=Exists(Entry.objects.filter(exports=OuterRef("pk"), deleted_at__isnull=False)))
+    )
+    if requested_by is not None:
+        exports = exports.filter(requested_by=requested_by)
+    return list(exports[:limit])
