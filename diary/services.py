@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from casework.services import shared_entry_changed
 from portal.accounts.models import AccountEvent, User
 from portal.accounts.services.events import event_record
 from portal.fields import delete_file, store_file
@@ -142,6 +143,7 @@ def entry_record(*, member: User, data: IncidentData, uploads: Sequence[Upload] 
         version.id = entry.current_version_id
         version.save(force_insert=True)
         entry.current_version = version
+        shared_entry_changed(member=member, entry_id=entry.pk)  # workers told once this commits
         return version
 
 
@@ -168,8 +170,9 @@ def entry_edit(
     file and changing nothing else is an edit too.
     """
     _uploads_check(uploads)
+    member = entry.member
     with files_removed_on_failure() as stored, transaction.atomic():
-        chain_lock(entry.member)
+        chain_lock(member)
         entry = Entry.objects.select_for_update().get(pk=entry.pk)
         _refuse_unless_active(entry, "This entry is in “Recently deleted”, so it cannot be changed. Restore it first.")
         removing = _current_attachments(entry, remove)
@@ -178,7 +181,9 @@ def entry_edit(
         entry.occurred_at = data.occurred_at
         entry.behaviours = sorted(data.behaviours)
         entry.save(update_fields=["occurred_at", "behaviours"])
-        return _append_version(entry=entry, kind=VersionKind.EDITED, content=data.as_content(), removing=removing)
+        version = _append_version(entry=entry, kind=VersionKind.EDITED, content=data.as_content(), removing=removing)
+        shared_entry_changed(member=member, entry_id=entry.pk)
+        return version
 
 
 def _attachment_store(*, entry: Entry, upload: Upload) -> Attachment:
@@ -214,14 +219,18 @@ def entry_delete(*, entry: Entry) -> EntryVersion:
 
 @transaction.atomic
 def entry_restore(*, entry: Entry) -> EntryVersion:
-    chain_lock(entry.member)
+    """Bring an entry back from "recently deleted": workers it is shared with can read it again."""
+    member = entry.member
+    chain_lock(member)
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
     _refuse_if_gone(entry)
     if not entry.deleted_at:
         raise EntryNotChangeable("This entry is already back in your diary.")
     entry.deleted_at = None
     entry.save(update_fields=["deleted_at"])
-    return _append_version(entry=entry, kind=VersionKind.RESTORED, content=entry.current_content)
+    version = _append_version(entry=entry, kind=VersionKind.RESTORED, content=entry.current_content)
+    shared_entry_changed(member=member, entry_id=entry.pk)
+    return version
 
 
 def entry_destroy(*, entry: Entry, deleted_before: datetime | None = None) -> EntryVersion:
