@@ -60,10 +60,18 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
         )
 
 
+# Notices that say who did something the owner allowed, rather than asking "was this you?".
+OWN_NOTICES = {AccountEvent.Kind.WORKER_EXPORTED: "casework/email/worker_exported"}
+
+
 @task
 def account_change_notice_send(event_id: int) -> None:
     """Email the account's owner about a change of control. Carries only the event's id."""
-    event = AccountEvent.objects.select_related("user").filter(pk=event_id, kind__in=NOTIFIED_CHANGES).first()
+    event = (
+        AccountEvent.objects.select_related("user", "actor__organisation")
+        .filter(pk=event_id, kind__in=NOTIFIED_CHANGES)
+        .first()
+    )
     if event is None:
         return
     when = timezone.localtime(event.created_at, NOTICE_TIME_ZONE)
@@ -72,10 +80,13 @@ def account_change_notice_send(event_id: int) -> None:
         "changed_at": f"{date_format(when, 'j F Y')} at {date_format(when, 'H:i')}",
         "settings_url": portal_url("two_step"),
         "password_change_url": portal_url("account_change_password"),
+        "actor": event.actor,
+        "home_url": portal_url("home"),
     }
+    template = OWN_NOTICES.get(event.kind, "account/email/account_change")
     try:
         with request_for_allauth():
-            get_adapter().send_mail("account/email/account_change", event.user.email, context)
+            get_adapter().send_mail(template, event.user.email, context)
     except Exception as error:
         # As with the sign-in notice: no address, no error text in the log.
         logger.warning("An account change notice for account %s was not sent: %s", event.user_id, type(error).__name__)
