@@ -20,8 +20,8 @@ from .forms import DisplayNameForm, ReferralForm, ShareForm
 from .models import ShareGrant
 from .permissions import link_for_member, member_required
 
-# Neutral words for the tab and the address: "sharing" says nothing of what is shared.
-SECTION = "People who help you"
+# A neutral word for the tab: it says nothing of what is shared, or with whom.
+SECTION = "Support"
 TRAIL_PAGE_SIZE = 50
 
 
