@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("diary.public_urls")),
     path("exit/", views.quick_exit, name="quick_exit"),
     path("session/keep-alive/", views.keep_alive, name="keep_alive"),
+    path("", include("casework.team_urls")),
     # Not "diary/": an address in the browser history must not say what the site is for.
     path("notes/", include("diary.urls")),
     path("steps/", include("safety_plans.urls")),
