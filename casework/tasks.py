@@ -29,7 +29,8 @@ def update_notice_send(link_id: str) -> None:
     choice = NoticeChoice.objects.filter(worker=worker).first() or NoticeChoice(worker=worker)
     if choice.by_email:
         try:
-            account_mail_send("casework/email/update", worker.email, {"caseload_url": portal_url("casework:caseload")})
+            context = {"caseload_url": portal_url("casework:caseload"), "notices_url": portal_url("casework:notices")}
+            account_mail_send("casework/email/update", worker.email, context)
         except Exception as error:
             logger.warning("An update notice for account %s was not emailed: %s", worker.pk, type(error).__name__)
     if choice.by_text:
