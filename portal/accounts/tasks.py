@@ -61,7 +61,7 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
 
 
 # Notices that say who did something the owner allowed, rather than asking "was this you?".
-OWN_NOTICES = {AccountEvent.Kind.WORKER_EXPORTED: "casework/email/worker_exported"}
+OWN_NOTICES: dict[str, str] = {AccountEvent.Kind.WORKER_EXPORTED: "casework/email/worker_exported"}
 
 
 @task
