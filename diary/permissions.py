@@ -147,7 +147,7 @@ def export_for_download(user: Viewer, export_id: UUID | str) -> ExportRequest:
     A worker's download is written to the member's access trail here, before a byte is sent.
     """
     export = ExportRequest.objects.select_related("member").filter(pk=export_id).first()
-    if export is None or not can_download_export(user, export):
+    if export is None or not isinstance(user, User) or not can_download_export(user, export):
         raise Http404
     if export.member_id != user.pk:
         access_record(actor=user, member_id=export.member_id, action=Action.EXPORT_DOWNLOADED, object_id=export.pk)
