@@ -19,6 +19,8 @@ from tests.factories import MemberFactory
 # changing one would leave every value sealed under the old name unreadable.
 SEALED_NAMES = {
     "accounts.phonenumber": "accounts.phonenumber",
+    "casework.casenote": "casework.casenote",
+    "casework.link": "casework.link",
     "diary.attachment": "evidence_log.attachment",
     "diary.entryversion": "evidence_log.entryversion",
     "diary.exportrequest": "evidence_log.exportrequest",
