@@ -1,19 +1,18 @@
 """The SMS provider failing: Twilio refusing connections, then hanging past the timeout, then
-answering 500, then well again (the fake Twilio of tests/fake_twilio.py, through the real
-twilio library). Members sign in with an app code or a backup code at normal speed throughout;
-texts asked for meanwhile are retried by the task worker and delivered once Twilio recovers,
-each exactly once.
+answering 500, then well again, then taking a text but answering only after the timeout (the
+fake Twilio of tests/fake_twilio.py, through the real twilio library). Members sign in with an
+app code or a backup code at normal speed throughout; texts asked for meanwhile are retried by
+the task worker and delivered once Twilio recovers, each exactly once; and the text Twilio took
+after the portal stopped waiting is not sent again (the retry asks Twilio first).
 """
 
 import contextlib
 import secrets
-import threading
 import time
-from http.server import ThreadingHTTPServer
 
 from django_otp.oath import totp
 
-from tests.fake_twilio import FakeTwilio, _Handler
+from tests.fake_twilio import FakeTwilio
 
 from .client import Browser
 from .result import Result
@@ -25,27 +24,6 @@ SMS_TIMEOUT_SECONDS = 10
 NORMAL_SIGN_IN_SECONDS = 5.0
 # phone_code_deliver tries three times, 20 s and then 40 s apart.
 DELIVERY_DEADLINE_SECONDS = 150
-
-
-class FakeTwilioAt(FakeTwilio):
-    """The fake Twilio on a port chosen in advance, so the portal can be told where it will be
-    before it starts listening (until then, connections are refused)."""
-
-    def __init__(self, port: int) -> None:
-        self.requests = []
-        self.sent = []
-        self._status = 201
-        self._error = (None, None)
-        self._delay = 0.0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio", daemon=True
-        )
-        self._thread.start()
 
 
 def _sign_in(base: str, email: str, password: str, code: str) -> tuple[bool, float]:
@@ -79,7 +57,9 @@ def run() -> Result:
     fakes: list[FakeTwilio] = []  # one after another on the same port
 
     def twilio() -> FakeTwilio:
-        fakes.append(FakeTwilioAt(port))
+        # On a port chosen in advance, so the portal is told where it will be before it listens
+        # (until then, connections are refused).
+        fakes.append(FakeTwilio(port))
         return fakes[-1]
 
     password = secrets.token_urlsafe(16)
@@ -96,9 +76,9 @@ def run() -> Result:
         stopping.callback(_stop_all, fakes)
         app = the_stack.app_server(workers=2, threads=4, wait=False)
         the_stack.worker()
-        members = the_stack.django("two_step_members", "5", password)
+        members = the_stack.django("two_step_members", "6", password)
         app.wait_until_healthy()
-        (refused, hanging, failing, texted_early, texted_late) = members.items()
+        (refused, hanging, failing, texted_early, texted_late, taken_late) = members.items()
         timings: dict[str, float] = {}
 
         def sign_in(phase: str, member, code: str) -> None:
@@ -135,9 +115,19 @@ def run() -> Result:
                 break
             time.sleep(1)
         delivered_after = time.monotonic() - recovered_at
+        # Taking the text at once but answering after the timeout: the portal cannot tell it was
+        # taken, so its retry must ask Twilio first, find it there, and send nothing more.
+        fake.delay(SMS_TIMEOUT_SECONDS * 2, accept_first=True)
+        result.check(_ask_for_text(app.url, taken_late[0], password), "asking for a text was refused")
+        result.check(_tried(fake, taken_late[1]["phone"]), "the worker did not send the text Twilio takes late")
+        fake.delay(0)  # for the requests that come next: the one in hand still answers late
+        sign_in("answers late (app code)", taken_late, _app_code(taken_late[1]["app_key"]))
+        numbers.add(taken_late[1]["phone"])
+        result.check(_asked(fake, taken_late[1]["phone"]), "the retry did not ask Twilio whether it had the text")
         time.sleep(25)  # long enough for a duplicate try to arrive
         sent_to = [text.get("To") for fake in fakes for text in fake.sent]
-        tries = sum(len(fake.requests) for fake in fakes)
+        tries = sum(1 for fake in fakes for request in fake.requests if request.method == "POST")
+        asked = sum(1 for fake in fakes for request in fake.requests if request.method == "GET")
     for number in sorted(numbers):
         result.check(sent_to.count(number) == 1, f"{sent_to.count(number)} texts delivered to one phone, not 1")
     result.check(not set(sent_to) - numbers, "a text went to a phone that asked for none")
@@ -148,6 +138,7 @@ def run() -> Result:
             "texts asked for": len(numbers),
             "texts delivered": len(sent_to),
             "tries Twilio saw": tries,
+            "times Twilio was asked whether it took a text": asked,
             "delivered after recovery": f"{delivered_after:.0f} s",
         }
     )
@@ -161,9 +152,18 @@ def _stop_all(fakes: list[FakeTwilio]) -> None:
 
 def _tried(fake: FakeTwilio, number: str, within: float = 90) -> bool:
     """Wait until the worker has tried to send a text to ``number``."""
+    return _seen(fake, lambda request: request.method == "POST" and request.form.get("To") == number, within)
+
+
+def _asked(fake: FakeTwilio, number: str, within: float = 90) -> bool:
+    """Wait until the worker has asked Twilio for the texts it took for ``number``."""
+    return _seen(fake, lambda request: request.method == "GET" and request.query.get("To") == number, within)
+
+
+def _seen(fake: FakeTwilio, matches, within: float) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if any(request.form.get("To") == number for request in fake.requests):
+        if any(matches(request) for request in list(fake.requests)):
             return True
         time.sleep(0.5)
     return False

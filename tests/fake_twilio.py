@@ -4,13 +4,19 @@ The real twilio library does the talking, over HTTP, through ``LoopbackHttpClien
 (registered in tests/conftest.py) configures the Twilio backend with ``ACCOUNT_SID``, ``AUTH_TOKEN``,
 ``FROM_NUMBER`` and a ``TIMEOUT_SECONDS`` timeout, and yields a ``FakeTwilio``:
 
-- ``requests``: every request received, in order, as ``TwilioRequest(method, path, username, password, form)``
-  (username and password are the HTTP basic-auth credentials; form is the posted fields, e.g. ``"To"``);
+- ``requests``: every request received, in order, as ``TwilioRequest(method, path, username, password, form,
+  query)`` (username and password are the HTTP basic-auth credentials; form is the posted fields, e.g.
+  ``"To"``; query the address's parameters, e.g. a list's ``"To"``);
 - ``sent``: the form of each message accepted, so ``fake_twilio.sent[-1]["Body"]`` is the last text;
+- listing messages (``GET .../Messages.json?To=...``, as ``client.messages.list(to=...)`` asks) answers
+  with the accepted messages to that number, newest first, as Twilio's resources;
 - ``answer_with(status=500)``: answer every request from now on with that status and Twilio's error JSON
   (``code=`` and ``message=`` set its fields); ``answer_with(status=201)`` goes back to accepting;
 - ``delay(seconds)``: wait that long before each answer (``delay(0)`` stops waiting); longer than
-  ``TIMEOUT_SECONDS`` and the client gives up;
+  ``TIMEOUT_SECONDS`` and the client gives up. The answer is the one due when the request arrived,
+  given when the wait ends (a message is accepted then, unless stopped first); with
+  ``delay(seconds, accept_first=True)`` it is accepted at once and only the answer is late (Twilio
+  took the text, and the portal never heard so);
 - ``stop()``: stop listening, so sends meet a refused connection;
 - ``url``: where it listens, e.g. ``http://127.0.0.1:51234``.
 """
@@ -21,7 +27,7 @@ import json
 import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,20 +60,24 @@ class TwilioRequest:
     username: str | None
     password: str | None
     form: dict[str, str]
+    query: dict[str, str] = field(default_factory=dict)
 
 
 class FakeTwilio:
     """Twilio's Messages API, answering from a daemon thread until ``stop()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """Listen on ``port`` (a free one when 0: the reliability scenarios choose theirs in advance)."""
         self.requests: list[TwilioRequest] = []
         self.sent: list[dict[str, str]] = []
+        self.messages: list[dict] = []  # the accepted messages, as Twilio's resources
         self._status = 201
         self._error: tuple[int | None, str | None] = (None, None)
         self._delay = 0.0
+        self._accept_first = False
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.fake = self
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         # A short poll keeps stop() quick: shutdown waits for the serving loop to look up.
@@ -80,8 +90,9 @@ class FakeTwilio:
         self._status = status
         self._error = (code, message)
 
-    def delay(self, seconds: float) -> None:
+    def delay(self, seconds: float, *, accept_first: bool = False) -> None:
         self._delay = seconds
+        self._accept_first = accept_first
 
     def stop(self) -> None:
         if self._stopping.is_set():
@@ -95,18 +106,46 @@ class FakeTwilio:
         """The status and JSON to answer with, or None when stopped before answering."""
         with self._lock:
             self.requests.append(request)
-        if self._delay and self._stopping.wait(self._delay):
+        # What to answer is decided as the request arrives, however long the answer then takes.
+        delay, status, error, accepted = self._delay, self._status, self._error, None
+        if delay and self._accept_first:
+            accepted = self._answer(request, status, error)
+        if delay and self._stopping.wait(delay):
             return None
+        return accepted or self._answer(request, status, error)
+
+    def _answer(self, request: TwilioRequest, status: int, error: tuple[int | None, str | None]) -> tuple[int, dict]:
         match = MESSAGES_PATH.match(request.path)
         if request.username is None or request.password is None:
             return _error(401, None, None)
-        if request.method != "POST" or not match:
+        if request.method not in ("GET", "POST") or not match:
             return _error(404, None, None)
-        if self._status >= 300:
-            return _error(self._status, *self._error)
+        if status >= 300:
+            return _error(status, *error)
+        if request.method == "GET":
+            return 200, self._page(request)
+        message = _message(account_sid=match["account_sid"], form=request.form)
         with self._lock:
             self.sent.append(request.form)
-        return self._status, _message(account_sid=match["account_sid"], form=request.form)
+            self.messages.append(message)
+        return status, message
+
+    def _page(self, request: TwilioRequest) -> dict:
+        """One page of the accepted messages, newest first, to ``To`` when the list asks for one."""
+        size = int(request.query.get("PageSize") or 50)
+        with self._lock:
+            found = [m for m in reversed(self.messages) if request.query.get("To") in (None, m["to"])][:size]
+        return {
+            "messages": found,
+            "start": 0,
+            "end": max(len(found) - 1, 0),
+            "page": 0,
+            "page_size": size,
+            "uri": request.path,
+            "first_page_uri": request.path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+        }
 
 
 def _error(status: int, code: int | None, message: str | None) -> tuple[int, dict]:
@@ -175,23 +214,28 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         fields = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
         username, password = _basic_auth(self.headers.get("Authorization"))
+        address = urlsplit(self.path)
         request = TwilioRequest(
             method=self.command,
-            path=urlsplit(self.path).path,
+            path=address.path,
             username=username,
             password=password,
             form={name: values[-1] for name, values in fields.items()},
+            query={name: values[-1] for name, values in parse_qs(address.query, keep_blank_values=True).items()},
         )
         answer = self.server.fake._handle(request)
         if answer is None:
             return
         status, payload = answer
         content = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a late answer: the client stopped waiting, as the test meant it to
 
     def log_message(self, format: str, *args) -> None:
         pass  # test output stays quiet; the fake keeps its own record in .requests

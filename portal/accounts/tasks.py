@@ -1,11 +1,14 @@
 """Background work for accounts: the notices of a sign-in and of a change of control, the staff
-invitation, and the text that carries a sign-in code. Each task carries ids only."""
+invitation, and the text that carries a sign-in code (once: see phone_code_deliver). Each task
+carries ids only."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.cache import cache
 from django.tasks import task
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -108,22 +111,69 @@ def staff_invitation_send(user_id: int) -> None:
 
 # Tries for one text, a little apart, before telling the person it could not be sent.
 TEXT_DELIVERY_ATTEMPTS = 3
+# How far the SMS provider's clock may be from ours, when asking whether it already took a text.
+PROVIDER_CLOCK_MARGIN = timedelta(minutes=1)
 
 
 @task
-def phone_code_deliver(device_id: str, attempt: int = 1) -> None:
-    """Hand the current code to the SMS provider, trying again shortly if it is down."""
+def phone_code_deliver(device_id: str, attempt: int = 1, code_expires: str = "", maybe_sent: bool = False) -> None:
+    """Text the device's current code, trying again shortly if the provider is down, and never
+    texting the same code twice.
+
+    A person waiting for a code needs it once and soon. So: only one task texts a given code
+    (the first to claim it; a code asked for twice before either task ran is texted once); a
+    retry carries which code it is for (``code_expires``: when the code expires, which names it
+    without saying it), and stops if a newer code has replaced it, whose own task texts that
+    one; and a try that may have reached the provider (it timed out after sending,
+    ``maybe_sent``) is never repeated blind: the retry first asks the provider whether it took
+    the text, and sends only if it did not. If the provider cannot say, the retry waits for
+    the next try rather than risk a second text.
+    """
     device = PhoneDevice.objects.filter(pk=device_id).first()
     if device is None or device.token is None or device.valid_until <= timezone.now():
         return  # removed, used or expired meanwhile: nothing worth sending
+    expires = device.valid_until.isoformat()
+    if code_expires and code_expires != expires:
+        return  # a newer code replaced this one, and its own task texts it
+    if attempt == 1 and not code_expires and not _code_text_claim(device_id, device.valid_until):
+        return  # another task is already texting this very code
+    body = f"Your code is {device.token}"
     try:
-        sms.sms_send(to=device.number, body=f"Your code is {device.token}")
-    except sms.SmsError:
+        if maybe_sent:
+            code_made = device.valid_until - timedelta(seconds=settings.SMS_CODE_VALID_SECONDS)
+            if sms.sms_accepted(to=device.number, body=body, since=code_made - PROVIDER_CLOCK_MARGIN):
+                return  # the try that timed out did reach the provider: the text is on its way
+            maybe_sent = False  # the provider has no such text: the earlier try never arrived
+        sms.sms_send(to=device.number, body=body)
+    except sms.SmsError as error:
+        maybe_sent = maybe_sent or isinstance(error, sms.SmsOutcomeUnknown)
         backend = phone_code_deliver.get_backend()
         if attempt < TEXT_DELIVERY_ATTEMPTS and backend.supports_defer:
             later = timezone.now() + timedelta(seconds=20 * attempt)
-            phone_code_deliver.using(run_after=later).enqueue(device_id, attempt + 1)
+            phone_code_deliver.using(run_after=later).enqueue(
+                device_id, attempt + 1, code_expires=expires, maybe_sent=maybe_sent
+            )
             return
         device.delivery_failed_at = timezone.now()
         device.save(update_fields=["delivery_failed_at"])
-        logger.warning("A sign-in code could not be sent by text after %d attempts.", attempt)
+        logger.warning(
+            "A sign-in code could not be sent by text after %d attempts%s.",
+            attempt,
+            " (the provider may still have taken the last)" if maybe_sent else "",
+        )
+
+
+def _code_text_claim(device_id: str, valid_until: datetime) -> bool:
+    """Claim the text of one code for the task asking; False when another task already has it.
+
+    The claim is in the cache, which every worker shares in production (Redis), and lasts as
+    long as the code. A cache that cannot be reached must not cost the person their code: the
+    text is then sent unclaimed.
+    """
+    key = f"phone-code-text:{device_id}:{valid_until.timestamp():.6f}"
+    lasts = max(int((valid_until - timezone.now()).total_seconds()), 0) + 60
+    try:
+        return bool(cache.add(key, 1, timeout=lasts))
+    except Exception as error:  # the cache's own errors differ by backend (Redis, Memcached)
+        logger.warning("Could not claim a sign-in code's text in the cache: %s", type(error).__name__)
+        return True
