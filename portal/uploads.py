@@ -5,6 +5,7 @@ Services call ``upload_check`` themselves (they do not trust their callers); for
 to report every problem with every file at once.
 """
 
+import re
 import struct
 import warnings
 import zlib
@@ -39,6 +40,21 @@ ACCEPT = "image/*,audio/*,video/*,application/pdf"
 MAX_IMAGE_PIXELS = 89_478_485
 # filetype needs at most this many leading bytes to recognise a file.
 SNIFF_BYTES = 8192
+
+# Polyglots: a file that is at once a real picture (or recording, or PDF) and something else.
+# Markup that runs when a browser reads a file as a web page, looked for anywhere in a picture:
+# no camera or screenshot writes it, and long enough that a picture's own bytes never spell it.
+RUNNING_MARKUP = re.compile(rb"<(?:script|iframe|object|embed|meta\s+http-equiv)[\s>/]", re.IGNORECASE)
+# Markup that makes the start of a file read as a web page, looked for where browsers look when
+# they guess a file's kind (the first 1,445 bytes, in the WHATWG MIME sniffing standard).
+PAGE_MARKUP = re.compile(rb"<(?:html|head|body|svg|!doctype\s+html)[\s>/]", re.IGNORECASE)
+PAGE_SNIFF_BYTES = 1445
+# A ZIP archive is read from its end: its last record ("end of central directory", 22 bytes and
+# a comment of up to 65,535) ends the file, just after the central directory it points to.
+ZIP_END = b"PK\x05\x06"
+ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"
+ZIP_END_SEARCH = 22 + 65_535
+SCAN_CHUNK = 1024 * 1024
 
 
 class Upload(Protocol):
@@ -140,6 +156,67 @@ def _check_image(upload: Upload, name: str) -> None:
         upload.seek(0)
 
 
+def _holds_archive(upload: Upload, size: int) -> bool:
+    """Whether a ZIP archive ends the file: an end record whose comment reaches the very end, just
+    after a central directory entry (random bytes, as in a video, never line all of that up)."""
+    start = max(size - ZIP_END_SEARCH, 0)
+    upload.seek(start)
+    tail = upload.read(ZIP_END_SEARCH)
+    upload.seek(0)
+    found = tail.rfind(ZIP_END)
+    while found >= 0:
+        record = tail[found : found + 22]
+        if len(record) == 22:
+            directory_size, _offset, comment_length = struct.unpack("<IIH", record[12:22])
+            directory_at = start + found - directory_size
+            if found + 22 + comment_length == len(tail) and 0 <= directory_at < start + found:
+                upload.seek(directory_at)
+                is_entry = upload.read(4) == ZIP_DIRECTORY_ENTRY
+                upload.seek(0)
+                if is_entry:
+                    return True
+        found = tail.rfind(ZIP_END, 0, found)
+    return False
+
+
+def _holds_markup(upload: Upload) -> bool:
+    """Whether a picture holds markup a browser would run, or starts as a web page would."""
+    upload.seek(0)
+    overlap, previous = 32, b""
+    first = True
+    try:
+        while chunk := upload.read(SCAN_CHUNK):
+            if first and PAGE_MARKUP.search(chunk[:PAGE_SNIFF_BYTES]):
+                return True
+            first = False
+            if RUNNING_MARKUP.search(previous[-overlap:] + chunk):
+                return True
+            previous = chunk
+    finally:
+        upload.seek(0)
+    return False
+
+
+def _check_single_kind(upload: Upload, name: str, mime: str, size: int) -> None:
+    """Refuse a file that is also another kind of file (a polyglot): a picture that is also a web
+    page, or any file with an archive on its end. The member's own photos and recordings never
+    are; such files are made to attack whoever opens them, or to slip past checks like these."""
+    picture = mime in IMAGE_TYPES
+    if _holds_archive(upload, size) or (picture and _holds_markup(upload)):
+        what = "a picture" if picture else "a file"
+        raise UploadRefused(
+            f"“{name}” is {what} with another kind of file hidden inside it (a web page or an archive), "
+            "so it was not saved: files made this way can harm whoever opens them. "
+            + (
+                "If it is a picture you need to keep, take a screenshot of it and attach the screenshot instead."
+                if picture
+                else "If you need to keep it, write in your entry where it came from, and keep the file "
+                "itself somewhere safe."
+            ),
+            code="hidden_content",
+        )
+
+
 def upload_check(upload: Upload, *, max_bytes: int, kept_by: str = "the diary") -> None:
     """Check one uploaded file, or raise ``UploadRefused``.
 
@@ -171,5 +248,6 @@ def upload_check(upload: Upload, *, max_bytes: int, kept_by: str = "the diary") 
         )
     if mime in IMAGE_TYPES:
         _check_image(upload, name)
+    _check_single_kind(upload, name, mime, upload.size)
     # What the file is, not what the browser said it is.
     upload.content_type = mime

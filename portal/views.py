@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -107,7 +108,33 @@ def keep_alive(request):
 
 
 def error_400(request, exception=None):
-    return _error(request, 400)
+    """A request that could not be used. A form Django would not read at all (too many files or
+    fields, or too much text) gets a page saying what happened and that nothing was saved: the
+    form's own page cannot say it, since the form was never read."""
+    problem = _unread_form_problem(exception)
+    response = TemplateResponse(request, "400.html", {"section": "Error", "problem": problem}, status=400)
+    return response.render()
+
+
+def _unread_form_problem(exception) -> dict[str, str] | None:
+    if isinstance(exception, TooManyFilesSent):
+        return {
+            "heading": "Too many files at once",
+            "detail": (
+                f"A form can send up to {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at a time, and this one "
+                "had more, so nothing in it was saved (not the words either). Go back, choose fewer files and "
+                "save again; you can add more files to the same entry afterwards."
+            ),
+        }
+    if isinstance(exception, TooManyFieldsSent | RequestDataTooBig):
+        return {
+            "heading": "That form was too large to read",
+            "detail": (
+                "Nothing in it was saved. Go back and try again with less in it: shorter words, or fewer "
+                "things ticked or added at once."
+            ),
+        }
+    return None
 
 
 def error_403(request, exception=None):

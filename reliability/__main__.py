@@ -25,7 +25,7 @@ SCENARIOS = {
     "sms": (sms_outage.run, sms_outage.run),
     "two-servers": (two_servers.run, two_servers.run),
     "postgres-restart": (postgres_restart.run, postgres_restart.run),
-    "uploads": (uploads.run, uploads.run),
+    "uploads": (uploads.run, lambda: uploads.run(quick=True)),
     "fuzz": (lambda: fuzz.run(examples=FUZZ_EXAMPLES), lambda: fuzz.run(examples=50)),
 }
 
