@@ -60,13 +60,15 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args, entry_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entries"].choices = entry_choices
+        entries = self.fields["entries"]
+        if isinstance(entries, forms.MultipleChoiceField):  # always; said for the type checker
+            entries.choices = entry_choices
         self.fields["entries"].error_messages["invalid_choice"] = (
             "One of the chosen entries is no longer in your diary. Choose again."
         )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("diary") or data.get("plan") or data.get("entries")):
             raise forms.ValidationError("Choose what to share: your whole diary, your safety plan, or some entries.")
         return data

@@ -10,18 +10,21 @@ it reads nothing.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from portal.accounts.models import Role, User
 
 from .models import Link, ShareGrant
+
+if TYPE_CHECKING:
+    from diary.models import Entry
 
 Viewer = User | AnonymousUser
 
@@ -47,11 +50,11 @@ def is_coordinator(user: Viewer) -> bool:
     )
 
 
-def _grants(user: Viewer, member_id: int):
+def _grants(user: Viewer, member_id: int) -> QuerySet[ShareGrant]:
     return ShareGrant.objects.filter(link__worker_id=user.pk, link__member_id=member_id)
 
 
-def worker_reads_entry(user: Viewer, entry) -> bool:
+def worker_reads_entry(user: Viewer, entry: Entry) -> bool:
     """A linked worker reads an entry the member shared: the whole diary or that entry, while it
     is in the diary (not deleted, not destroyed)."""
     if not is_caseworker(user) or entry.deleted_at is not None or entry.destroyed_at is not None:
@@ -79,7 +82,7 @@ def case_for_worker(user: Viewer, case_id: UUID | str) -> Link:
 def link_for_member(user: Viewer, link_id: UUID | str) -> Link:
     """One of the member's own links, or 404."""
     link = Link.objects.filter(pk=link_id, member_id=user.pk).select_related("worker__organisation").first()
-    if link is None or not user.is_member:
+    if link is None or not _is_member(user):
         raise Http404
     return link
 
@@ -100,7 +103,7 @@ def _required(check: Callable[[Viewer], bool]) -> Callable:
 
 
 def _is_member(user: Viewer) -> bool:
-    return user.is_active and user.is_member
+    return isinstance(user, User) and user.is_active and user.is_member
 
 
 member_required = _required(_is_member)

@@ -133,12 +133,17 @@ def case_entries(*, link: Link) -> list[SharedEntry]:
         SharedEntry(
             entry=entry,
             behaviours=behaviour_labels(entry),
-            changed_at=entry.current_version.recorded_at,
+            changed_at=_changed_at(entry),
             reviewed_at=reviews.get(entry.pk),
-            is_new=seen is None or entry.current_version.recorded_at > seen,
+            is_new=seen is None or _changed_at(entry) > seen,
         )
         for entry in entries
     ]
+
+
+def _changed_at(entry: Entry) -> datetime:
+    # An entry in the diary always has a current version (only a destroyed one has none).
+    return entry.current_version.recorded_at if entry.current_version else entry.recorded_at
 
 
 def case_shares_plan(*, link: Link) -> bool:
@@ -168,9 +173,9 @@ def case_of_entry(*, worker: User, entry: Entry) -> EntryCase | None:
 
 def case_notes(*, link: Link) -> QuerySet[CaseNote]:
     """Notes of the worker's organisation on this member, newest first."""
-    return CaseNote.objects.filter(
-        member_id=link.member_id, organisation_id=link.worker.organisation_id
-    ).select_related("author")
+    return CaseNote.objects.filter(member_id=link.member_id, organisation=link.worker.organisation).select_related(
+        "author"
+    )
 
 
 def member_of_case(*, worker: User, case_id: UUID | str) -> User | None:

@@ -212,10 +212,10 @@ def case_note_write(*, link: Link, text: str) -> CaseNote:
     text = text.strip()
     if not text:
         raise NotShareable("Write something in the note first.")
-    # Workers always belong to an organisation (a constraint on the account).
-    return CaseNote.objects.create(
-        member=link.member, organisation_id=link.worker.organisation_id, author=link.worker, text=text
-    )
+    organisation = link.worker.organisation
+    if organisation is None:  # never: a constraint on the account puts every worker in one
+        raise NotShareable("Your account is not in an organisation. Ask your coordinator.")
+    return CaseNote.objects.create(member=link.member, organisation=organisation, author=link.worker, text=text)
 
 
 def notice_choice_save(*, worker: User, by_email: bool, by_text: bool) -> None:

@@ -91,7 +91,7 @@ def entry_for_reading(user: Viewer, entry_id: UUID | str, *, action: Action = Ac
     entry = Entry.objects.select_related("current_version").filter(pk=entry_id).first()
     if entry is None or not can_view_entry(user, entry):
         raise Http404
-    if not is_owner(user, entry):
+    if isinstance(user, User) and not is_owner(user, entry):
         access_record(actor=user, member_id=entry.member_id, action=action, object_id=entry.pk)
     return entry
 
@@ -118,7 +118,7 @@ def attachment_for_viewing(user: Viewer, attachment_id: UUID | str) -> Attachmen
     attachment = Attachment.objects.filter(pk=attachment_id).select_related("entry").first()
     if attachment is None or not can_view_attachment(user, attachment):
         raise Http404
-    if not is_owner(user, attachment.entry):
+    if isinstance(user, User) and not is_owner(user, attachment.entry):
         access_record(actor=user, member_id=attachment.member_id, action=Action.FILE_OPENED, object_id=attachment.pk)
     return attachment
 

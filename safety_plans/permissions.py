@@ -67,7 +67,7 @@ def plan_for_member_or_404(user: Viewer, member: User) -> Plan | None:
     plan = Plan.objects.select_related("current").filter(member=member).first()
     if plan is not None and not can_read_plan(user, plan):
         raise Http404
-    if member.pk != user.pk:
+    if isinstance(user, User) and member.pk != user.pk:
         access_record(actor=user, member_id=member.pk, action=Action.PLAN_READ, object_id=None)
     return plan
 
