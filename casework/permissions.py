@@ -54,7 +54,7 @@ def _grants(user: Viewer, member_id: int) -> QuerySet[ShareGrant]:
     return ShareGrant.objects.filter(link__worker_id=user.pk, link__member_id=member_id)
 
 
-def worker_reads_entry(user: Viewer, entry: Entry) -> bool:
+def worker_reads_entry(user: Viewer, entry: "Entry") -> bool:
     """A linked worker reads an entry the member shared: the whole diary or that entry, while it
     is in the diary (not deleted, not destroyed)."""
     if not is_caseworker(user) or entry.deleted_at is not None or entry.destroyed_at is not None:
