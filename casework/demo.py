@@ -1,6 +1,8 @@
 """The demo's casework (registered for seed_demo): member@demo.test is linked with
 worker@demo.test and shares their diary with them; member2@demo.test shares nothing."""
 
+from django.utils import timezone
+
 from portal.accounts.models import User
 from portal.demo import site_demo_data
 
@@ -18,5 +20,7 @@ def demo_casework() -> None:
     worker = User.objects.filter(email=DEMO_WORKER).first()
     if member is None or worker is None or Link.objects.filter(member=member, worker=worker).exists():
         return
-    link = Link.objects.create(member=member, worker=worker, display_name=DEMO_DISPLAY_NAME)
+    link = Link.objects.create(
+        member=member, worker=worker, display_name=DEMO_DISPLAY_NAME, accepted_at=timezone.now()
+    )
     ShareGrant.objects.create(link=link, scope=ShareGrant.Scope.DIARY)

@@ -16,10 +16,20 @@ from django.utils import timezone
 from portal.fields import EncryptedTextField
 
 
+class LinkQuerySet(models.QuerySet):
+    def accepted(self):
+        return self.filter(accepted_at__isnull=False)
+
+
 class Link(models.Model):
-    """A member and a support worker who work together, made by a coordinator or by the member
-    entering the worker's referral code. The member can end it at any time, and every grant
-    goes with it."""
+    """A member and a support worker who work together, made by the member entering the
+    worker's referral code, or asked for by a coordinator and accepted by the member. The member
+    can end it at any time, and every grant goes with it.
+
+    Until the member accepts a coordinator's request, the link is theirs alone to see: the worker
+    and the coordinator see nothing of it, so asking cannot tell a coordinator whether an
+    address belongs to a member.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="worker_links")
@@ -27,6 +37,9 @@ class Link(models.Model):
     # What the worker sees the member called: the member's choice, encrypted under their key.
     display_name = EncryptedTextField(owner_field="member")
     linked_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the member said yes: at once for a code they entered; empty while a coordinator's
+    # request waits for them.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     # The coordinator who made the link; empty when the member entered a referral code.
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -35,6 +48,8 @@ class Link(models.Model):
     worker_seen_at = models.DateTimeField(null=True, blank=True)
     # When the worker was last told there is an update (at most one notice an hour per member).
     notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LinkQuerySet.as_manager()
 
     sealed_as = "casework.link"  # fixed for good: what its encrypted values are bound to
 

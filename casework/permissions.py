@@ -51,7 +51,9 @@ def is_coordinator(user: Viewer) -> bool:
 
 
 def _grants(user: Viewer, member_id: int) -> QuerySet[ShareGrant]:
-    return ShareGrant.objects.filter(link__worker_id=user.pk, link__member_id=member_id)
+    return ShareGrant.objects.filter(
+        link__worker_id=user.pk, link__member_id=member_id, link__accepted_at__isnull=False
+    )
 
 
 def worker_reads_entry(user: Viewer, entry: "Entry") -> bool:
@@ -73,7 +75,7 @@ def worker_reads_plan_of(user: Viewer, member_id: int) -> bool:
 
 def case_for_worker(user: Viewer, case_id: UUID | str) -> Link:
     """The worker's own link to a member, or 404."""
-    link = Link.objects.filter(pk=case_id, worker_id=user.pk).select_related("member").first()
+    link = Link.objects.accepted().filter(pk=case_id, worker_id=user.pk).select_related("member").first()
     if link is None or not is_caseworker(user) or not link.member.is_active:
         raise Http404
     return link

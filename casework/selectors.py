@@ -3,7 +3,6 @@ each worker in plain words, and a coordinator's view of their organisation."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -65,7 +64,8 @@ def caseload(*, worker: User) -> list[CaseSummary]:
     counts, one for what changed since each was last seen.
     """
     links = list(
-        Link.objects.filter(worker=worker, member__is_active=True)
+        Link.objects.accepted()
+        .filter(worker=worker, member__is_active=True)
         .annotate(
             diary_grants=Count("grants", filter=Q(grants__scope=ShareGrant.Scope.DIARY)),
             plan_grants=Count("grants", filter=Q(grants__scope=ShareGrant.Scope.PLAN)),
@@ -164,7 +164,7 @@ class EntryCase:
 
 
 def case_of_entry(*, worker: User, entry: Entry) -> EntryCase | None:
-    link = Link.objects.filter(worker=worker, member_id=entry.member_id).first()
+    link = Link.objects.accepted().filter(worker=worker, member_id=entry.member_id).first()
     if link is None:
         return None
     review = Review.objects.filter(link=link, entry=entry).first()
@@ -178,15 +178,16 @@ def case_notes(*, link: Link) -> QuerySet[CaseNote]:
     )
 
 
-def member_of_case(*, worker: User, case_id: UUID | str) -> User | None:
-    link = Link.objects.filter(pk=case_id, worker=worker).select_related("member").first()
-    return link.member if link else None
-
-
 def organisation_workers(*, organisation_id: int) -> QuerySet[User]:
     return User.objects.filter(organisation_id=organisation_id, role=Role.WORKER).order_by("email")
 
 
 def organisation_cases(*, organisation_id: int) -> QuerySet[Link]:
-    """The organisation's links, for a coordinator: who works with whom, never what is shared."""
-    return Link.objects.filter(worker__organisation_id=organisation_id).select_related("worker").order_by("linked_at")
+    """The organisation's links the members accepted, for a coordinator: who works with whom,
+    never what is shared (a request a member has not accepted shows nowhere)."""
+    return (
+        Link.objects.accepted()
+        .filter(worker__organisation_id=organisation_id)
+        .select_related("worker")
+        .order_by("linked_at")
+    )

@@ -90,24 +90,44 @@ def _link_by_referral(*, member: User, code: str, display_name: str) -> Link:
 
 
 def _link_make(*, member: User, worker: User, display_name: str, linked_by: User | None) -> Link:
-    link = Link.objects.create(member=member, worker=worker, display_name=display_name.strip(), linked_by=linked_by)
+    link = Link.objects.create(
+        member=member, worker=worker, display_name=display_name.strip(), linked_by=linked_by, accepted_at=timezone.now()
+    )
     event_record(user=member, kind=AccountEvent.Kind.WORKER_LINKED, actor=linked_by)
     return link
 
 
 @transaction.atomic
 def link_by_coordinator(*, coordinator: User, member_email: str, worker: User, display_name: str) -> Link | None:
-    """A coordinator links a member with one of their organisation's workers.
+    """A coordinator asks to link a member with one of their organisation's workers.
 
-    Returns None, and changes nothing, when no member has that address or they are already
-    linked with the worker; the page says the same thing either way, so a coordinator cannot
-    use it to find out who has an account. The member is told by email (WORKER_LINKED).
+    The link waits for the member to accept it (``link_accept``); until then the worker and the
+    coordinator see nothing of it. Returns None, and changes nothing, when no member has that
+    address or they are already linked with the worker; the page says the same thing either
+    way, and a request the member never accepts shows nowhere, so a coordinator cannot use it to
+    find out who has an account. The member is told by email (LINK_REQUESTED).
     """
     _same_organisation(coordinator, worker)
     member = User.objects.filter(email__iexact=member_email.strip(), role=Role.MEMBER, is_active=True).first()
     if member is None or Link.objects.filter(member=member, worker=worker).exists():
         return None
-    return _link_make(member=member, worker=worker, display_name=display_name, linked_by=coordinator)
+    link = Link.objects.create(member=member, worker=worker, display_name=display_name.strip(), linked_by=coordinator)
+    event_record(user=member, kind=AccountEvent.Kind.LINK_REQUESTED, actor=coordinator)
+    return link
+
+
+@transaction.atomic
+def link_accept(*, member: User, link: Link, display_name: str) -> None:
+    """The member says yes to a coordinator's request, choosing the name the worker sees."""
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.member_id != member.pk:
+        raise NotShareable("This is not one of your links.")
+    if link.accepted_at is not None:
+        return  # accepted a moment ago in another tab
+    link.accepted_at = timezone.now()
+    link.display_name = display_name.strip()
+    link.save(update_fields=["accepted_at", "display_name"])
+    event_record(user=member, kind=AccountEvent.Kind.WORKER_LINKED)
 
 
 def _same_organisation(coordinator: User, worker: User) -> None:
@@ -123,7 +143,9 @@ def link_reassign(*, coordinator: User, link: Link, worker: User) -> Link:
     starts with no grants until the member chooses again. The member is told of both changes.
     """
     _same_organisation(coordinator, worker)
-    if link.worker.organisation_id != coordinator.organisation_id:
+    # Locked, so two coordinators moving the same case at once cannot leave two links.
+    link = Link.objects.select_for_update(of=("self",)).select_related("worker", "member").get(pk=link.pk)
+    if link.worker.organisation_id != coordinator.organisation_id or link.accepted_at is None:
         raise NotShareable("This case is not one of your organisation's.")
     if Link.objects.filter(member_id=link.member_id, worker=worker).exists():
         raise AlreadyLinked
@@ -161,6 +183,8 @@ def grants_create(
 
     if link.member_id != member.pk:
         raise NotShareable("This is not one of your links.")
+    if link.accepted_at is None:
+        raise NotShareable("Accept the link first: then you can choose what to share.")
     entries = list(Entry.objects.for_member(member).filter(pk__in=entry_ids, deleted_at__isnull=True))
     if len(entries) != len(set(map(str, entry_ids))):
         raise NotShareable("One of the chosen entries is no longer in your diary. Choose again.")
@@ -232,6 +256,12 @@ def worker_notify(*, link: Link) -> bool:
     if claimed:
         transaction.on_commit(lambda: tasks.update_notice_send.enqueue(str(link.pk)))
     return bool(claimed)
+
+
+def shared_plan_changed(*, member_id: int) -> None:
+    """A member saved their plan: tell each worker they share it with."""
+    for link in Link.objects.filter(member_id=member_id, grants__scope=ShareGrant.Scope.PLAN).distinct():
+        worker_notify(link=link)
 
 
 def shared_entry_changed(*, member: User, entry_id: UUID) -> None:

@@ -51,7 +51,10 @@ ACCESS_WORDS: dict[str, str] = {
 
 # The same words whether or not a member has the address: the page must not tell a coordinator
 # who has an account.
-LINKED_MESSAGE = "If a member has that address, they are now linked with {worker} and we have emailed them."
+LINKED_MESSAGE = (
+    "If a member has that address, we have asked them to accept a link with {worker}. "
+    "The case appears here once they accept."
+)
 # An address already in use, by anyone: nothing says whose it is, and nothing changes.
 NOT_INVITED_MESSAGE = (
     "We cannot invite this address. Ask the person for another work address, or ask an administrator for help."
@@ -91,7 +94,12 @@ def _workers_to_choose(*, organisation_id: int) -> QuerySet[User]:
 
 def _case_for_coordinator(*, organisation_id: int, case_id: UUID) -> Link:
     """One of the coordinator's organisation's cases, or 404 (another organisation's too)."""
-    link = Link.objects.filter(pk=case_id, worker__organisation_id=organisation_id).select_related("worker").first()
+    link = (
+        Link.objects.accepted()
+        .filter(pk=case_id, worker__organisation_id=organisation_id)
+        .select_related("worker")
+        .first()
+    )
     if link is None:
         raise Http404
     return link
@@ -128,9 +136,8 @@ def _case_references(*, organisation_id: int, records: list[AccessRecord]) -> di
     or, for a worker no longer on the case (it moved, or they were unlinked), by the member's
     earliest case in the organisation."""
     links = (
-        Link.objects.filter(
-            worker__organisation_id=organisation_id, member_id__in={record.member_id for record in records}
-        )
+        Link.objects.accepted()
+        .filter(worker__organisation_id=organisation_id, member_id__in={record.member_id for record in records})
         .order_by("-linked_at")
         .values_list("id", "member_id", "worker_id")
     )

@@ -15,6 +15,8 @@ urlpatterns = [
     path("access/<uuid:link_id>/share/", views.share, name="share"),
     path("access/<uuid:link_id>/stop/<uuid:grant_id>/", views.grant_revoke, name="grant_revoke"),
     path("access/<uuid:link_id>/name/", views.rename, name="rename"),
+    path("access/<uuid:link_id>/accept/", views.accept, name="accept"),
+    path("access/<uuid:link_id>/decline/", views.decline, name="decline"),
     path("access/<uuid:link_id>/unlink/", views.unlink, name="unlink"),
     # The support worker's
     path("cases/", worker_views.caseload, name="caseload"),

@@ -37,8 +37,10 @@ def _render(request, template: str, context: dict, status: int = 200):
 @member_required
 @require_GET
 def sharing(request):
-    links = [(link, selectors.shared_in_words(link)) for link in selectors.links_of_member(member=request.user)]
-    return _render(request, "sharing.html", {"links": links})
+    links = list(selectors.links_of_member(member=request.user))
+    accepted = [(link, selectors.shared_in_words(link)) for link in links if link.accepted_at]
+    requests = [link for link in links if not link.accepted_at]
+    return _render(request, "sharing.html", {"links": accepted, "requests": requests})
 
 
 @member_required
@@ -95,6 +97,32 @@ def _share(request, *, link):
     already = {grant.entry_id for grant in link.grants.all() if grant.entry_id}
     context = {"link": link, "form": form, "already_shared": {str(pk) for pk in already}}
     return _render(request, "share.html", context, status=400 if form.errors else 200)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def accept(request, link_id):
+    """A coordinator asked to link the member with a worker: the member says yes, and chooses
+    the name the worker sees. Nothing is shared until they choose that too."""
+    link = link_for_member(request.user, link_id)
+    if link.accepted_at is not None:
+        return redirect("casework:sharing")
+    form = DisplayNameForm(_posted(request), initial={"display_name": link.display_name})
+    if request.method == "POST" and form.is_valid():
+        services.link_accept(member=request.user, link=link, display_name=form.cleaned_data["display_name"])
+        messages.success(request, f"You are linked with {link.worker.email}. They cannot see anything yet.")
+        return redirect("casework:sharing")
+    return _render(request, "accept.html", {"link": link, "form": form}, status=400 if form.errors else 200)
+
+
+@member_required
+@require_POST
+def decline(request, link_id):
+    link = link_for_member(request.user, link_id)
+    if link.accepted_at is None:
+        services.link_end(member=request.user, link=link)
+        messages.success(request, "Declined. They have not been told anything about you.")
+    return redirect("casework:sharing")
 
 
 @member_required

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from casework.services import shared_plan_changed
 from portal.accounts.models import AccountEvent, User
 from portal.accounts.services.events import event_record
 
@@ -86,6 +87,8 @@ def _version_add(plan: Plan, content: dict[str, Any], *, restored_from: int | No
     plan.current = version
     plan.updated_at = now
     plan.save(update_fields=["current", "updated_at"])
+    # A worker the member shares the plan with hears there is an update (never what).
+    shared_plan_changed(member_id=plan.member_id)
     return version
 
 

@@ -347,6 +347,7 @@ class LinkFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(MemberFactory)
     worker = factory.SubFactory(WorkerFactory)
     display_name = factory.Sequence(lambda n: f"Person {n}")
+    accepted_at = factory.LazyFunction(timezone.now)
 
 
 class ShareGrantFactory(factory.django.DjangoModelFactory):

@@ -214,6 +214,7 @@ class AccountEvent(models.Model):
         ALERT_MESSAGE_CHANGED = "alert_message_changed", "Changed the message your alerts send"
         # Support workers: who is linked, and what the member shares with them (casework).
         WORKER_LINKED = "worker_linked", "A support worker was linked to your account"
+        LINK_REQUESTED = "link_requested", "A support service asked to link you with a support worker"
         WORKER_UNLINKED = "worker_unlinked", "A support worker was unlinked from your account"
         SHARE_GRANTED = "share_granted", "Shared records with a support worker"
         SHARE_REVOKED = "share_revoked", "Stopped sharing records with a support worker"
@@ -271,6 +272,7 @@ NOTIFIED_CHANGES = (
     AccountEvent.Kind.ALERT_NUMBER_CHANGED,
     AccountEvent.Kind.ALERT_MESSAGE_CHANGED,
     AccountEvent.Kind.WORKER_LINKED,
+    AccountEvent.Kind.LINK_REQUESTED,
     AccountEvent.Kind.WORKER_UNLINKED,
     AccountEvent.Kind.SHARE_GRANTED,
     AccountEvent.Kind.WORKER_EXPORTED,

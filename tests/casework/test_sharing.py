@@ -417,3 +417,92 @@ def test_another_member_cannot_reach_a_members_links(client, member):
         assert client.get(reverse(f"casework:{name}", args=[link.pk])).status_code == 404
     assert client.post(reverse("casework:unlink", args=[link.pk])).status_code == 404
     assert Link.objects.filter(pk=link.pk).exists()
+
+
+# --- A coordinator's request -----------------------------------------------------------------
+
+
+def _request(member, worker=None):
+    from tests.factories import CoordinatorFactory
+
+    worker = worker or WorkerFactory()
+    coordinator = CoordinatorFactory(organisation=worker.organisation)
+    return services.link_by_coordinator(
+        coordinator=coordinator, member_email=member.email, worker=worker, display_name="Suggested"
+    )
+
+
+def test_a_coordinators_request_waits_for_the_member(client, member):
+    link = _request(member)
+    assert link.accepted_at is None
+    assert AccountEvent.objects.filter(user=member, kind=AccountEvent.Kind.LINK_REQUESTED).exists()
+
+    client.force_login(link.worker)
+    assert "Suggested" not in client.get(reverse("casework:caseload")).content.decode()
+    assert client.get(reverse("casework:case", args=[link.pk])).status_code == 404
+
+    client.force_login(member)
+    page = client.get(reverse("casework:sharing")).content.decode()
+    assert f"asks to link you with {link.worker.email}" in page
+    client.confirm_identity()
+    response = client.post(reverse("casework:share", args=[link.pk]), {"diary": "on"})
+    assert "Accept the link first" in response.content.decode()
+    assert not ShareGrant.objects.exists()
+
+    client.post(reverse("casework:accept", args=[link.pk]), {"display_name": "Kit"})
+    link.refresh_from_db()
+    assert link.accepted_at is not None
+    assert link.display_name == "Kit"
+    client.force_login(link.worker)
+    assert "Kit" in client.get(reverse("casework:caseload")).content.decode()
+
+
+def test_declining_a_request_leaves_no_trace_for_the_worker(client, member):
+    link = _request(member)
+    client.force_login(member)
+    client.post(reverse("casework:decline", args=[link.pk]))
+    assert not Link.objects.exists()
+
+
+def test_a_request_for_no_member_changes_nothing(member):
+    from tests.factories import CoordinatorFactory
+
+    worker = WorkerFactory()
+    coordinator = CoordinatorFactory(organisation=worker.organisation)
+    made = services.link_by_coordinator(
+        coordinator=coordinator, member_email="nobody@example.org", worker=worker, display_name="X"
+    )
+    assert made is None
+    assert not Link.objects.exists()
+
+
+def test_another_member_cannot_accept_a_request(client, member, other_member):
+    link = _request(member)
+    client.force_login(other_member)
+    assert client.post(reverse("casework:accept", args=[link.pk]), {"display_name": "Z"}).status_code == 404
+    assert client.post(reverse("casework:decline", args=[link.pk])).status_code == 404
+    link.refresh_from_db()
+    assert link.accepted_at is None
+
+
+def test_saving_a_shared_plan_tells_the_worker_there_is_an_update(
+    member, worker, mailoutbox, django_capture_on_commit_callbacks
+):
+    from safety_plans.services import plan_section_save
+
+    ShareGrantFactory(link=LinkFactory(member=member, worker=worker), scope=ShareGrant.Scope.PLAN)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_section_save(member=member, section_key="home", checked=["locks"], notes="New chain", code_word=None)
+    assert [(message.to, message.subject.split(": ")[-1]) for message in mailoutbox] == [
+        ([worker.email], "An update for you")
+    ]
+    assert "New chain" not in mailoutbox[0].body
+
+
+def test_saving_a_plan_shared_with_nobody_tells_nobody(member, worker, mailoutbox, django_capture_on_commit_callbacks):
+    from safety_plans.services import plan_section_save
+
+    ShareGrantFactory(link=LinkFactory(member=member, worker=worker), scope=ShareGrant.Scope.DIARY)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_section_save(member=member, section_key="home", checked=["locks"], notes="", code_word=None)
+    assert mailoutbox == []

@@ -83,6 +83,8 @@ class World:
         self.grant = ShareGrantFactory(link=self.link, scope=ShareGrant.Scope.DIARY)
         ShareGrantFactory(link=self.link, scope=ShareGrant.Scope.PLAN)
         self.unshared_link = LinkFactory(member=owner, worker=self.people["worker_without_grant"])
+        # A coordinator's request the owner has not answered yet.
+        self.request = LinkFactory(member=owner, worker=WorkerFactory(organisation=organisation), accepted_at=None)
 
     def export(self):
         """A finished download of the owner's diary (built only for the address that needs it)."""
@@ -199,6 +201,8 @@ RULES: dict[str, Rule] = {
     "casework:grant_revoke": _owner(lambda world: [world.link.pk, world.grant.pk], method="post", ok=POST_ONLY_OWNER),
     "casework:rename": _owner(_case),
     "casework:unlink": _owner(_case),
+    "casework:accept": _owner(lambda world: [world.request.pk]),
+    "casework:decline": _owner(lambda world: [world.request.pk], method="post", ok=POST_ONLY_OWNER),
     # The worker's side: the case is the link of the worker the member shares with
     "casework:caseload": Rule(readers=WORKERS),
     "casework:code_new": Rule(readers=WORKERS, method="post"),
