@@ -218,7 +218,8 @@ class AccountEvent(models.Model):
         WORKER_UNLINKED = "worker_unlinked", "A support worker was unlinked from your account"
         SHARE_GRANTED = "share_granted", "Shared records with a support worker"
         SHARE_REVOKED = "share_revoked", "Stopped sharing records with a support worker"
-        WORKER_EXPORTED = "worker_exported", "A support worker downloaded a copy of your shared diary"
+        # Emailed to the member: the words stay neutral ("notes", as the pages say).
+        WORKER_EXPORTED = "worker_exported", "A support worker asked for a copy of the notes you share with them"
         # What an administrator did to the account: always recorded, always shown to its owner.
         STAFF_INVITED = "staff_invited", "Account created by an administrator, with an invitation"
         ROLE_CHANGED = "role_changed", "Role changed by an administrator"

@@ -64,7 +64,10 @@ def sign_in_notice_send(signed_in_session_id: int, sign_in_event_id: int, attemp
 
 
 # Notices that say who did something the owner allowed, rather than asking "was this you?".
-OWN_NOTICES: dict[str, str] = {AccountEvent.Kind.WORKER_EXPORTED: "casework/email/worker_exported"}
+OWN_NOTICES: dict[str, str] = {
+    AccountEvent.Kind.WORKER_EXPORTED: "casework/email/worker_exported",
+    AccountEvent.Kind.LINK_REQUESTED: "casework/email/link_requested",
+}
 
 
 @task

@@ -506,3 +506,28 @@ def test_saving_a_plan_shared_with_nobody_tells_nobody(member, worker, mailoutbo
     with django_capture_on_commit_callbacks(execute=True):
         plan_section_save(member=member, section_key="home", checked=["locks"], notes="", code_word=None)
     assert mailoutbox == []
+
+
+def test_every_email_a_member_gets_about_workers_is_neutral(
+    client, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Someone glancing at the member's phone learns nothing from them: not what the site is
+    for, not the service's name (it may say), not the worker's address."""
+    from tests.portal.support import SENSITIVE_WORDS
+
+    worker = WorkerFactory(organisation__name="Stalking Advocacy Service", email="advocate@stalking.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        link = _request(member, worker)
+    client.force_login(member)
+    client.confirm_identity()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("casework:accept", args=[link.pk]), {"display_name": "Kit"})
+        client.post(reverse("casework:share", args=[link.pk]), {"diary": "on"})
+        client.post(reverse("casework:unlink", args=[link.pk]))
+    to_member = [message for message in mailoutbox if message.to == [member.email]]
+    assert len(to_member) == 4  # asked, linked, shared, unlinked
+    assert "A support service asked to link you with one of their workers." in to_member[0].body
+    for message in to_member:
+        text = message.subject + message.body
+        assert SENSITIVE_WORDS.search(text) is None, text
+        assert "advocate@" not in text

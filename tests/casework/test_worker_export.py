@@ -26,6 +26,7 @@ from tests.factories import (
     ShareGrantFactory,
     WorkerFactory,
 )
+from tests.portal.support import SENSITIVE_WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -343,10 +344,12 @@ def test_the_member_is_told_who_asked_in_plain_words_and_nothing_of_the_content(
     assert event.actor == worker
     [email] = [message for message in mailoutbox if message.to == [member.email]]
     assert email.subject.endswith("About your account")
-    assert f"{worker.email}, your support worker at {worker.organisation.name}, asked for a download" in email.body
+    assert "A support worker you share your notes with asked for a copy of them." in email.body
     assert "If this was you" not in email.body
-    for private in (SECRET_TEXT, "Robin", "Mill Lane"):
+    # Neither who (an address or a service's name can say what it is for) nor anything written.
+    for private in (SECRET_TEXT, "Robin", "Mill Lane", worker.email, worker.organisation.name):
         assert private not in email.subject and private not in email.body
+    assert SENSITIVE_WORDS.search(email.subject + email.body) is None
 
     client.force_login(member)
     page = client.get(reverse("diary:export")).content.decode()
