@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("portal", "diary", "safety_plans", "content")
+PACKAGES = ("portal", "diary", "safety_plans", "casework", "content")
 
 
 def module_name(path: Path) -> str:
