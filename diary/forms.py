@@ -1,20 +1,203 @@
 """Forms for the diary: the one-screen quick entry (also used to edit) and the timeline filter.
 
 Attachments are checked by what they contain, never by their name or the browser's word.
+The diary's forms are drawn by ``LeanRenderer``: Django's own markup, written in Python.
 """
 
 import datetime
-from collections.abc import Iterable
+import functools
+import html
+from collections.abc import Callable, Iterable
 
 from django import forms
 from django.conf import settings
+from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 
 from portal import uploads
 
 from . import incident
 from .incident import Behaviour, IncidentData
 from .models import Attachment
+
+# --- Drawing the fields -------------------------------------------------------------------
+# Django draws a field with a template for its group, one for its label, one for its errors,
+# one for its widget, each including more, and more again for each option of a list: 178
+# template renders for the entry form's fields, most of the page's time. The diary's forms draw the same markup in Python
+# instead (tests/diary/test_rendering.py holds every drawing to Django's templates); a
+# template it has no drawing for is left to Django's renderer.
+
+CHECKBOX_GROUP = "diary/includes/checkbox.html"  # a tick box with its label after it
+
+
+def _text(value) -> str:
+    """A value as a template prints it: escaped, unless it is already HTML (a SafeString, or
+    a form's errors or field, which draw themselves)."""
+    if type(value) is str:  # most of them: escaped as django.utils.html.escape does, minus its wrappers
+        return html.escape(value)
+    return conditional_escape(value)
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/attrs.html: ``True`` is a bare name, ``False`` is left out."""
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{_text(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _draw_input(widget: dict) -> str:
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+
+
+def _draw_file_input(widget: dict) -> str:
+    if widget["is_initial"]:  # a file already kept by a model form: never on the diary's pages
+        return get_default_renderer().render(widget["template_name"], {"widget": widget})
+    return _draw_input(widget)
+
+
+def _draw_textarea(widget: dict) -> str:
+    # The line break after the tag is the template's: a browser drops it, so text that starts
+    # with a line break keeps it.
+    value = _text(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+def _draw_input_option(option: dict) -> str:
+    """One radio button or tick box of a list, inside its label unless drawn on its own."""
+    tag = _draw_input(option)
+    if not option["wrap_label"]:
+        return tag
+    target = f' for="{_text(option["attrs"]["id"])}"' if option["attrs"].get("id") else ""
+    return f"<label{target}>{tag} {_text(option['label'])}</label>"
+
+
+def _draw_select_option(option: dict) -> str:
+    return f'<option value="{_text(option["value"])}"{_attrs(option["attrs"])}>{_text(option["label"])}</option>'
+
+
+def _draw_option(option: dict) -> str:
+    """An option inside its list (the list's template includes the option's own)."""
+    return LEAN_RENDERER.render(option["template_name"], {"widget": option})
+
+
+def _draw_select(widget: dict) -> str:
+    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group, options, _index in widget["optgroups"]:
+        parts += [f'<optgroup label="{_text(group)}">'] if group else []
+        parts += [_draw_option(option) for option in options]
+        parts += ["</optgroup>"] if group else []
+    return "\n".join([*parts, "</select>"])
+
+
+def _draw_choices(widget: dict) -> str:
+    """django/forms/widgets/multiple_input.html: radio buttons, or tick boxes."""
+    id_, css = widget["attrs"].get("id"), widget["attrs"].get("class")
+    parts = ["<div" + (f' id="{_text(id_)}"' if id_ else "") + (f' class="{_text(css)}"' if css else "") + ">"]
+    for group, options, _index in widget["optgroups"]:
+        parts += [f"<div><label>{_text(group)}</label>"] if group else []
+        parts += [f"<div>{_draw_option(option)}</div>" for option in options]
+        parts += ["</div>"] if group else []
+    return "\n".join([*parts, "</div>"])
+
+
+def _draw_label(context: dict) -> str:
+    label = _text(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = _text(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'])}>{label}</{tag}>"
+
+
+def _draw_errors(context: dict) -> str:
+    errors = context["errors"]
+    if not errors:
+        return ""
+    field_id = getattr(errors, "field_id", None)
+    id_ = f' id="{_text(field_id)}_error"' if field_id else ""
+    items = "".join(f"<li>{_text(error)}</li>" for error in errors)
+    return f'<ul class="{_text(context["error_class"])}"{id_}>{items}</ul>'
+
+
+def _draw_field_group(context: dict) -> str:
+    """django/forms/field.html: the label (a legend for a group of choices), the hint, the
+    errors and the widget, which the hint and errors describe (aria-describedby)."""
+    field = context["field"]
+    parts = []
+    if field.use_fieldset:
+        described = field.aria_describedby
+        parts.append(f'<fieldset aria-describedby="{_text(described)}">' if described else "<fieldset>")
+        parts += [field.legend_tag()] if field.label else []
+    elif field.label:
+        parts.append(field.label_tag())
+    if field.help_text:
+        id_ = f' id="{_text(field.auto_id)}_helptext"' if field.auto_id else ""
+        parts.append(f'<div class="helptext"{id_}>{_text(field.help_text)}</div>')
+    parts += [_text(field.errors), _text(field)]
+    parts += ["</fieldset>"] if field.use_fieldset else []
+    return "\n".join(part for part in parts if part)
+
+
+def _draw_checkbox_group(context: dict) -> str:
+    """diary/includes/checkbox.html."""
+    field = context["field"]
+    return (
+        f'<div class="checkbox">\n{_text(field.errors)}\n'
+        f'{_text(field)} <label for="{_text(field.id_for_label)}">{_text(field.label)}</label>\n</div>'
+    )
+
+
+_WIDGETS = "django/forms/widgets/"
+# Each widget's template, and the function that draws it from the widget's context.
+_WIDGET_DRAWINGS: dict[str, Callable[[dict], str]] = {
+    **{
+        f"{_WIDGETS}{name}.html": _draw_input
+        for name in ("input", "text", "date", "time", "checkbox", "email", "number", "url", "tel", "search", "file")
+    },
+    f"{_WIDGETS}clearable_file_input.html": _draw_file_input,
+    f"{_WIDGETS}textarea.html": _draw_textarea,
+    f"{_WIDGETS}select.html": _draw_select,
+    f"{_WIDGETS}select_option.html": _draw_select_option,
+    f"{_WIDGETS}radio.html": _draw_choices,
+    f"{_WIDGETS}checkbox_select.html": _draw_choices,
+    f"{_WIDGETS}radio_option.html": _draw_input_option,
+    f"{_WIDGETS}checkbox_option.html": _draw_input_option,
+}
+# The other templates a field is drawn with, and the function that draws each from its context.
+_DRAWINGS: dict[str, Callable[[dict], str]] = {
+    "django/forms/field.html": _draw_field_group,
+    CHECKBOX_GROUP: _draw_checkbox_group,
+    "django/forms/label.html": _draw_label,
+    "django/forms/errors/list/default.html": _draw_errors,
+    "django/forms/errors/list/ul.html": _draw_errors,
+}
+
+
+class LeanRenderer(BaseRenderer):
+    """Draws the fields of the diary's forms in Python, with the markup of Django's templates."""
+
+    def get_template(self, template_name):
+        return get_default_renderer().get_template(template_name)
+
+    def render(self, template_name, context, request=None):
+        if draw_widget := _WIDGET_DRAWINGS.get(template_name):
+            return draw_widget(context["widget"])
+        if draw := _DRAWINGS.get(template_name):
+            return draw(context)
+        return get_default_renderer().render(template_name, context, request=request)
+
+
+LEAN_RENDERER = LeanRenderer()
+
+
+class DiaryForm(forms.Form):
+    """A form of the diary's, drawn by LeanRenderer."""
+
+    default_renderer = LEAN_RENDERER
 
 
 def validate_attachment(upload) -> None:
@@ -84,7 +267,7 @@ def _incident_form_field(field: incident.IncidentField) -> forms.Field:
     """The form's question for one field of the incident, from its declaration."""
     question: forms.Field
     if field.kind == incident.Kind.BOOL:
-        question = forms.BooleanField(label=field.label, required=False)
+        question = forms.BooleanField(label=field.label, required=False, template_name=CHECKBOX_GROUP)
     elif field.kind == incident.Kind.YES_NO:
         # Three choices, "Not answered" until the member picks another: an untouched question
         # must never read as "No".
@@ -116,7 +299,7 @@ def _incident_form_field(field: incident.IncidentField) -> forms.Field:
     return question
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(DiaryForm):
     """Everything a member can say about one incident; only "what happened" is required.
 
     Its questions are made from ``incident.FIELDS``; the one date and time, when it happened,
@@ -230,9 +413,16 @@ class IncidentForm(forms.Form):
         return list(self.cleaned_data.get("remove", []))
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(DiaryForm):
     """The timeline's filters. Each is checked when posted, and again when a kept one is loaded,
-    so a value the timeline cannot use (a date in the year 9999) is never kept."""
+    so a value the timeline cannot use (a date in the year 9999) is never kept.
+
+    ``{{ filter_form }}`` draws its fields. The blank form, nothing chosen and nothing wrong, is
+    the same for every member on every visit, and folded away: it is drawn once, then reused.
+    A form in use (the member's own filters, or what they posted) is drawn each time.
+    """
+
+    template_name = "diary/includes/filter_fields.html"
 
     q = forms.CharField(
         label="Search your entries",
@@ -275,6 +465,13 @@ class TimelineFilterForm(forms.Form):
             self.add_error("date_to", "This date is before the “From” date. Choose one on or after it.")
         return cleaned
 
+    def render(self, template_name=None, context=None, renderer=None):
+        # In development a change to the template shows at once.
+        blank = not (self.is_bound or self.initial or template_name or context or renderer or settings.DEBUG)
+        return _blank_filter_fields() if blank else super().render(template_name, context, renderer)
+
+    __str__ = __html__ = render
+
     def filters(self) -> dict:
         """The chosen filters, for selectors.timeline (call once the form is valid)."""
         return {name: value for name, value in self.cleaned_data.items() if value}
@@ -284,7 +481,13 @@ class TimelineFilterForm(forms.Form):
         return {name: str(value) for name, value in self.filters().items()}  # dates as 2024-03-10
 
 
-class ExportForm(forms.Form):
+@functools.cache
+def _blank_filter_fields() -> SafeString:
+    """The fields of a blank TimelineFilterForm: nothing in them comes from a member."""
+    return forms.Form.render(TimelineFilterForm())  # Django's render, not the copy's
+
+
+class ExportForm(DiaryForm):
     """The dates of a download: entries that happened from ``start`` to ``end``, inclusive."""
 
     start = forms.DateField(label="From", widget=DateInput())
