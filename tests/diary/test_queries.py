@@ -24,7 +24,10 @@ pytestmark = pytest.mark.django_db
 
 START = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 # Session, user and the page's own reads; the same whatever the diary holds.
-PAGE_QUERIES = {"timeline": 6, "entry": 5, "new-entry form": 2}
+PAGE_QUERIES = {"timeline": 6, "entry": 5, "new-entry form": 2, "edit form": 5, "timeline, searched": 5}
+# A search that finds every entry, with dates, kept in the session as a member's search is (the
+# timeline reads the member's entries in the dates once, and searches them in memory).
+SEARCH = {"q": "entry", "date_from": "2023-01-01", "date_to": "2030-01-01"}
 
 
 def _member_with(count: int):
@@ -37,13 +40,21 @@ def _member_with(count: int):
 def _pages(member) -> dict[str, str]:
     entry = Entry.objects.filter(member=member).first()
     assert entry is not None
-    return {"timeline": "/notes/", "entry": f"/notes/{entry.pk}/", "new-entry form": "/notes/new/"}
+    return {
+        "timeline": "/notes/",
+        "entry": f"/notes/{entry.pk}/",
+        "new-entry form": "/notes/new/",
+        "edit form": f"/notes/{entry.pk}/edit/",
+        "timeline, searched": "/notes/",  # last: the search is kept for the session
+    }
 
 
 def _counts(client, member) -> dict[str, int]:
     client.force_login(member)
     counts = {}
     for label, path in _pages(member).items():
+        if label == "timeline, searched":
+            assert client.post(path, SEARCH).status_code == 302
         assert client.get(path).status_code == 200
         with CaptureQueriesContext(connection) as captured:
             assert client.get(path).status_code == 200
