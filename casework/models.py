@@ -131,7 +131,8 @@ class CaseNote(models.Model):
 class ReferralCode(models.Model):
     """A one-time code a worker gives a member, who enters it to link with them.
 
-    Only its SHA-256 hash is kept: a leaked table links nobody. It works once, for seven days.
+    Only an HMAC of it (keyed with the site's secret) is kept: a leaked table links nobody. It
+    works once, for seven days.
     """
 
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

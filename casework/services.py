@@ -3,7 +3,6 @@ what the member shares with each worker, the worker's marks and notes, and the c
 notice that there is something new. Every change a member should know about is an account event.
 """
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -13,6 +12,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from portal.accounts.models import AccountEvent, Role, User
 from portal.accounts.services.events import event_record
@@ -34,8 +34,10 @@ DISPLAY_NAME_MAX = 60
 
 
 def _code_hash(code: str) -> str:
+    # Keyed with the site's secret: eight characters are few enough to try every one against a
+    # plain hash, so a leaked table must not be enough to recover a code still waiting.
     normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hashlib.sha256(normalised.encode()).hexdigest()
+    return salted_hmac("casework.referral-code", normalised, algorithm="sha256").hexdigest()
 
 
 def referral_code_issue(*, worker: User) -> str:
