@@ -2,7 +2,7 @@
 the SMS provider does not take it. Tasks carry a delivery's id only, never a number or words."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.tasks import task
@@ -25,12 +25,14 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 @task
-def alert_delivery_send(delivery_id: str, attempt: int = 1) -> None:
+def alert_delivery_send(delivery_id: str, attempt: int = 1, *, unknown_since: str = "") -> None:
     """Text one contact the alert's message, once.
 
     The row is re-read and locked: a delivery already sent (a duplicate task, a retry that
     arrives late) or given up is left alone, so no contact is texted twice. The lock is held
-    while the provider is asked, so two workers cannot both send it.
+    while the provider is asked, so two workers cannot both send it. A try whose answer never
+    came (``unknown_since``: the provider may have taken the text after our timeout) is followed
+    by asking the provider whether it has the text before sending it again.
     """
     with transaction.atomic():
         delivery = (
@@ -46,10 +48,18 @@ def alert_delivery_send(delivery_id: str, attempt: int = 1) -> None:
         if delivery.contact is None or delivery.contact.removed_at is not None:
             _give_up(delivery)  # the member took them off the list after sending
             return
+        to, body = delivery.contact.phone, delivery.alert.message
         try:
-            provider_id = sms.sms_send(to=delivery.contact.phone, body=delivery.alert.message)
+            if unknown_since and sms.sms_accepted(to=to, body=body, since=datetime.fromisoformat(unknown_since)):
+                provider_id = "taken-after-timeout"
+            else:
+                provider_id = sms.sms_send(to=to, body=body)
+        except sms.SmsOutcomeUnknown as error:
+            _failed(delivery, attempt, error, unknown_since=unknown_since or _a_moment_ago())
+            return
         except sms.SmsError as error:
-            _failed(delivery, attempt, error)
+            # Not taken this time; a try before it may still have been (ask again next time).
+            _failed(delivery, attempt, error, unknown_since=unknown_since)
             return
         delivery.status = DeliveryStatus.SENT
         delivery.provider_id = provider_id[:64]
@@ -58,7 +68,12 @@ def alert_delivery_send(delivery_id: str, attempt: int = 1) -> None:
         delivery.save(update_fields=["status", "provider_id", "attempts", "updated_at"])
 
 
-def _failed(delivery: AlertDelivery, attempt: int, error: sms.SmsError) -> None:
+def _a_moment_ago() -> str:
+    # A little before now: the provider's clock and ours may differ by a few seconds.
+    return (timezone.now() - timedelta(minutes=1)).isoformat()
+
+
+def _failed(delivery: AlertDelivery, attempt: int, error: sms.SmsError, *, unknown_since: str = "") -> None:
     """Try again later where the queue can wait; after the last try, show it as not sent."""
     delivery.attempts = attempt
     delivery.updated_at = timezone.now()
@@ -68,7 +83,9 @@ def _failed(delivery: AlertDelivery, attempt: int, error: sms.SmsError) -> None:
         delivery.save(update_fields=["status", "attempts", "updated_at"])
         later = timezone.now() + retry_delay(attempt)
         pk = str(delivery.pk)
-        transaction.on_commit(lambda: alert_delivery_send.using(run_after=later).enqueue(pk, attempt + 1))
+        transaction.on_commit(
+            lambda: alert_delivery_send.using(run_after=later).enqueue(pk, attempt + 1, unknown_since=unknown_since)
+        )
         return
     delivery.status = DeliveryStatus.FAILED
     delivery.save(update_fields=["status", "attempts", "updated_at"])

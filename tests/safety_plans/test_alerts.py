@@ -4,6 +4,7 @@ once per contact, retried when Twilio fails for one, never twice for a double ta
 import logging
 import re
 import secrets
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -458,3 +459,28 @@ def test_the_log_lists_every_alert_in_few_queries(client, member, sent_alert, dj
     assert page.count('href="/steps/sent/') == 2
     assert "To 1 person: 0 sent; with your location." in page
     assert with_location.location_included
+
+
+def test_a_text_twilio_took_after_our_timeout_is_not_sent_again(member, fake_twilio, queued):
+    """The provider took the text but answered too late: the retry asks it first, and finds it."""
+    from tests.fake_twilio import TIMEOUT_SECONDS
+
+    [person] = add_contacts(member, count=1)
+    alert = queued.committed(contacts.alert_send, member=member, request_key=new_key(), contact_ids=[person.pk])
+    delivery = AlertDelivery.objects.get(alert=alert)
+    fake_twilio.delay(TIMEOUT_SECONDS * 3, accept_first=True)
+    queued.run_delivery(str(delivery.pk))
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.RETRYING
+    [retry] = queued.results[1:]
+    assert retry.kwargs["unknown_since"], "the retry knows the last try may have been taken"
+
+    deadline = time.monotonic() + TIMEOUT_SECONDS * 3 + 2
+    while not fake_twilio.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    fake_twilio.delay(0)
+    queued.committed(retry.task.call, *retry.args, **retry.kwargs)
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert sent_to(fake_twilio) == [E164[0]], "texted once"
