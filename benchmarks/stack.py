@@ -5,6 +5,10 @@ dropped here), Redis for cache and sessions, DEBUG off, production settings (the
 they came through the TLS proxy, as nginx does). wrk drives each page for a bounded time at 32
 connections, right after an anonymous bare view, three times; the medians are reported.
 Bounded to about 10-15 minutes on 2 cores. BENCH_SECONDS (default 4) sets each wrk run.
+
+BENCH_PAGES measures only the pages it names (labels as printed, separated by ";", e.g.
+"timeline, 50 entries;new-entry form"), each beside its bare view as always, in a few minutes:
+their table is printed and kept in benchmarks/results/, and docs/benchmarks.md is left as it is.
 """
 
 import base64
@@ -29,6 +33,8 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 LARGEST = int(os.environ.get("BENCH_ROWS", "1000000"))  # smaller only to try the bench out
+# Only these pages, when set: see the docstring.
+PAGES = [label.strip() for label in os.environ.get("BENCH_PAGES", "").split(";") if label.strip()]
 CONNECTIONS = 32
 ROUNDS = 3
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -198,7 +204,7 @@ def main() -> None:
     started = time.time()
     print("In process (SQLite):", flush=True)
     in_process = ""
-    if not os.environ.get("BENCH_SKIP_IN_PROCESS"):
+    if not (os.environ.get("BENCH_SKIP_IN_PROCESS") or PAGES):
         in_process = subprocess.run(
             [PY, "benchmarks/run.py"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
@@ -225,8 +231,16 @@ def main() -> None:
         ]
         if seeded["advice"]:
             pages.append(("advice page", seeded["advice"], "", ""))
+        if PAGES:
+            unknown = set(PAGES) - {page[0] for page in pages}
+            if unknown:
+                raise SystemExit(f"BENCH_PAGES names no page called {', '.join(sorted(unknown))}")
+            pages = [page for page in pages if page[0] in PAGES]
         print(f"Pages ({SECONDS} s a run, {CONNECTIONS} connections, median of {ROUNDS}):", flush=True)
         rows = [measure(stack, *page) for page in pages]
+        if PAGES:
+            report["rows"] = rows
+            return _pages_only(report)
 
         print("Timeline p95 by the size of the diary:", flush=True)
         report["scale"] = {}
@@ -285,6 +299,19 @@ def main() -> None:
 
     path = write(report)
     print(f"Written to {path.relative_to(ROOT)} ({report['minutes']:.1f} minutes).", flush=True)
+
+
+def _pages_only(report: dict) -> None:
+    """BENCH_PAGES: the pages' table, printed and kept (docs/benchmarks.md is a whole run's)."""
+    from benchmarks.report import RESULTS, _pages_table
+
+    report.update(load_after=load_average(), machine=machine(), date=time.strftime("%Y-%m-%dT%H:%M"))
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{time.strftime('%Y-%m-%d-%H%M')}-pages.json"
+    path.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    print(f"Load average before {report['load_before']}, after {report['load_after']}.", flush=True)
+    print(f"Kept in {path.relative_to(ROOT)}:", flush=True)
+    print("\n".join(_pages_table(report["rows"])))
 
 
 def machine() -> str:
