@@ -65,13 +65,16 @@ def diary_member_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 
 
 def diary_reader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For pages that read one entry or file: anonymous visitors go to sign-in, and who may read
-    it is decided with the object (entry_for_reading, attachment_for_viewing)."""
+    """For pages that read one entry or file: anonymous visitors go to sign-in; anyone who could
+    never read an entry (neither a member nor a support worker) gets a 404, whatever the method;
+    the rest is decided with the object (entry_for_reading, attachment_for_viewing)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not (can_keep_diary(request.user) or sharing.is_caseworker(request.user)):
+            raise Http404
         return view(request, *args, **kwargs)
 
     return wrapped
