@@ -25,9 +25,9 @@ from .models import Attachment
 # --- Drawing the fields -------------------------------------------------------------------
 # Django draws a field with a template for its group, one for its label, one for its errors,
 # one for its widget, each including more, and more again for each option of a list: 178
-# template renders for the entry form's fields, most of the page's time. The diary's forms draw the same markup in Python
-# instead (tests/diary/test_rendering.py holds every drawing to Django's templates); a
-# template it has no drawing for is left to Django's renderer.
+# template renders for the entry form's fields, most of the page's time. The diary's forms
+# draw the same markup in Python instead (tests/diary/test_rendering.py holds every drawing
+# to Django's templates); a template it has no drawing for is left to Django's renderer.
 
 CHECKBOX_GROUP = "diary/includes/checkbox.html"  # a tick box with its label after it
 
