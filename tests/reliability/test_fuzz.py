@@ -20,10 +20,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casework.models import CaseNote, Link, NoticeChoice, ReferralCode, ShareGrant
 from diary import incident
 from diary.models import Attachment, Entry, EntryVersion, ExportRequest
 from portal.accounts.models import PhoneDevice, PhoneNumber, User
-from tests.factories import PASSWORD, MemberFactory, TOTPDeviceFactory
+from safety_plans.models import Plan, PlanVersion, TrustedContact
+from safety_plans.sections import SECTIONS
+from tests.diary.helpers import record
+from tests.factories import (
+    PASSWORD,
+    CoordinatorFactory,
+    LinkFactory,
+    MemberFactory,
+    TOTPDeviceFactory,
+    WorkerFactory,
+)
 from tests.two_step import app_code
 
 EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "12"))
@@ -36,6 +47,7 @@ FUZZ = settings(
 # Tables a rejected form must leave as they were.
 WATCHED: tuple[type[Model], ...] = (User, EmailAddress, Entry, EntryVersion, Attachment, ExportRequest)
 WATCHED += (TOTPDevice, StaticDevice, PhoneDevice, PhoneNumber)
+WATCHED += (Plan, PlanVersion, TrustedContact, Link, ShareGrant, CaseNote, ReferralCode, NoticeChoice)
 CASES_RUN: dict[str, int] = {}
 
 # Values people and scripts really send: empty, blank, huge, NUL, dates at and past the calendar's edges.
@@ -228,6 +240,102 @@ def test_two_step_forms(signed_in, path, fields):
         signed_in.confirm_identity()
         signed_in.get(path)  # the page first, as a person would: it may keep a new key in the session
         post_and_check(signed_in, f"two-step {path}", path, data)
+
+    check()
+
+
+# The plan, its people and the alert's message; sharing, the worker's and the coordinator's forms.
+
+
+@pytest.mark.parametrize("section", [section.key for section in SECTIONS])
+def test_plan_sections(signed_in, section):
+    items = [item.key for item in next(s for s in SECTIONS if s.key == section).items]
+
+    @given(data=form("notes", "code_word", checked=items))
+    @FUZZ
+    def check(data):
+        post_and_check(signed_in, f"plan {section}", f"/steps/part/{section}/", data)
+
+    check()
+
+
+@given(data=form("name", "relationship", "phone", "may_alert"))
+@FUZZ
+def test_trusted_contact(signed_in, data):
+    signed_in.confirm_identity()
+    post_and_check(signed_in, "trusted contact", "/steps/people/add/", data)
+
+
+@given(data=form("message"))
+@FUZZ
+def test_alert_message(signed_in, data):
+    signed_in.confirm_identity()
+    post_and_check(signed_in, "alert message", "/steps/send/message/", data)
+
+
+@given(data=form("code", "display_name"))
+@FUZZ
+def test_referral_code(signed_in, data):
+    post_and_check(signed_in, "referral code", "/access/code/", data)
+
+
+@pytest.fixture
+def member_link(signed_in, member):
+    entry = record(member)
+    return LinkFactory(member=member), str(entry.pk)
+
+
+def test_share(signed_in, member_link):
+    link, entry_id = member_link
+
+    @given(data=form("diary", "plan", entries=[entry_id]))
+    @FUZZ
+    def check(data):
+        signed_in.confirm_identity()
+        before = _counts()
+        post_and_check(signed_in, "share", f"/access/{link.pk}/share/", data, before=before)
+        ShareGrant.objects.all().delete()  # each example starts from nothing shared
+
+    check()
+
+
+def test_display_name(signed_in, member_link):
+    link, _entry_id = member_link
+
+    @given(data=form("display_name"))
+    @FUZZ
+    def check(data):
+        post_and_check(signed_in, "display name", f"/access/{link.pk}/name/", data)
+
+    check()
+
+
+def test_worker_forms(client, db):
+    worker = WorkerFactory()
+    link = LinkFactory(worker=worker)
+    client.force_login(worker)
+
+    @given(notes=form("text"), notices=form("by_email", "by_text"), download=form("start", "end"))
+    @FUZZ
+    def check(notes, notices, download):
+        post_and_check(client, "case note", f"/cases/{link.pk}/notes/", notes)
+        post_and_check(client, "notices", "/cases/notices/", notices)
+        post_and_check(client, "worker download", f"/cases/{link.pk}/download/", download)
+
+    check()
+
+
+def test_coordinator_forms(client, db):
+    coordinator = CoordinatorFactory()
+    worker = WorkerFactory(organisation=coordinator.organisation)
+    client.force_login(coordinator)
+
+    @given(invite=form("email"), link=form("member_email", "display_name", worker=[str(worker.pk)]))
+    @FUZZ
+    def check(invite, link):
+        client.confirm_identity()
+        post_and_check(client, "invite", "/team/invite/", invite)
+        post_and_check(client, "link", "/team/link/", link)
 
     check()
 
