@@ -20,7 +20,5 @@ def demo_casework() -> None:
     worker = User.objects.filter(email=DEMO_WORKER).first()
     if member is None or worker is None or Link.objects.filter(member=member, worker=worker).exists():
         return
-    link = Link.objects.create(
-        member=member, worker=worker, display_name=DEMO_DISPLAY_NAME, accepted_at=timezone.now()
-    )
+    link = Link.objects.create(member=member, worker=worker, display_name=DEMO_DISPLAY_NAME, accepted_at=timezone.now())
     ShareGrant.objects.create(link=link, scope=ShareGrant.Scope.DIARY)
