@@ -26,7 +26,7 @@ class CaseDownloadForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
             raise forms.ValidationError("The 'To' date is before the 'From' date. Check the dates and try again.")
         return cleaned
