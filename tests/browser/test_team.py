@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from casework.models import AccessRecord, Link
+from casework.services import link_accept
 from tests.browser.checks import PHONE, assert_accessible, assert_fits
 from tests.browser.conftest import DESKTOP
 from tests.factories import (
@@ -85,9 +86,15 @@ def test_the_coordinator_links_a_member_and_moves_the_case(new_context, sign_in,
     page.get_by_role("button", name="Link them").click()
 
     expect(page.locator(".messages")).to_contain_text(
-        f"If a member has that address, they are now linked with {worker.email} and we have emailed them."
+        f"If a member has that address, we have asked them to accept a link with {worker.email}."
     )
+    # A request shows nowhere until the member accepts it: the page cannot say who has an account.
     link = Link.objects.get(member=member)
+    assert link.accepted_at is None
+    page.goto("/team/")
+    expect(page.get_by_role("link", name=f"Move case {str(link.pk)[:8]}")).to_have_count(0)
+    link_accept(member=member, link=link, display_name="Sam")
+    page.reload()
     page.get_by_role("link", name=f"Move case {str(link.pk)[:8]}").click()
     expect(page.get_by_text("What the member shared does not move with the case.")).to_be_visible()
     page.get_by_label("Move the case to").select_option(label=other.email)
