@@ -81,6 +81,21 @@ def case_for_worker(user: Viewer, case_id: UUID | str) -> Link:
     return link
 
 
+def case_for_coordinator(user: Viewer, case_id: UUID | str) -> Link:
+    """One of the coordinator's organisation's accepted cases, or 404 (another organisation's too)."""
+    link = None
+    if isinstance(user, User) and is_coordinator(user):
+        link = (
+            Link.objects.accepted()
+            .filter(pk=case_id, worker__organisation_id=user.organisation_id)
+            .select_related("worker")
+            .first()
+        )
+    if link is None:
+        raise Http404
+    return link
+
+
 def link_for_member(user: Viewer, link_id: UUID | str) -> Link:
     """One of the member's own links, or 404."""
     link = Link.objects.filter(pk=link_id, member_id=user.pk).select_related("worker__organisation").first()

@@ -29,7 +29,7 @@ from portal.accounts.services.staff import staff_account_create
 from . import selectors, services, trail
 from .errors import AlreadyLinked, CaseworkError
 from .models import AccessRecord, Link
-from .permissions import coordinator_required
+from .permissions import case_for_coordinator, coordinator_required
 from .team_forms import InviteForm, LinkForm, MoveForm
 
 SECTION = "Team"
@@ -90,19 +90,6 @@ def _workers_with_setup(*, organisation_id: int) -> list[tuple[User, bool]]:
 
 def _workers_to_choose(*, organisation_id: int) -> QuerySet[User]:
     return selectors.organisation_workers(organisation_id=organisation_id).filter(is_active=True)
-
-
-def _case_for_coordinator(*, organisation_id: int, case_id: UUID) -> Link:
-    """One of the coordinator's organisation's cases, or 404 (another organisation's too)."""
-    link = (
-        Link.objects.accepted()
-        .filter(pk=case_id, worker__organisation_id=organisation_id)
-        .select_related("worker")
-        .first()
-    )
-    if link is None:
-        raise Http404
-    return link
 
 
 @dataclass(frozen=True)
@@ -229,7 +216,7 @@ def link(request):
 @require_http_methods(["GET", "POST"])
 def move(request, case_id):
     organisation_id = _organisation_id(request)
-    case = _case_for_coordinator(organisation_id=organisation_id, case_id=case_id)
+    case = case_for_coordinator(request.user, case_id)
     workers = _workers_to_choose(organisation_id=organisation_id).exclude(pk=case.worker_id)
     form = MoveForm(request.POST or None, workers=workers)
     if request.method == "POST" and form.is_valid():
