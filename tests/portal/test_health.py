@@ -64,7 +64,7 @@ def test_readyz_is_unavailable_while_a_migration_is_not_applied(client, db, capl
 def test_readyz_is_unavailable_when_the_cache_cannot_be_reached(client, db, settings, caplog):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{CLOSED_PORT}/0",
         }
     }

@@ -28,7 +28,7 @@ def is_signed_in(client) -> bool:
 def sessions_in_redis(settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_FOR_TESTS,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         }
