@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from diary import forms
 from diary.incident import IncidentData
+from diary.services import entry_edit
 from tests.diary import helpers
 from tests.factories import AttachmentFactory
 
@@ -252,3 +253,37 @@ def test_a_moment_is_written_as_the_date_filters_wrote_it(moment):
     lean, with_filters = template.render({"moment": moment}).split("|")
     assert lean == with_filters
     assert timezone.localtime(moment).isoformat() in lean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Parked outside.",
+        "x" * 200,
+        "x" * 201,
+        "Followed me <home> & waited " * 20,
+        "e\u0301" * 150,  # 300 characters, 150 of them combining accents: 150 letters as drawn
+        "e\u0301" * 101,
+    ],
+)
+def test_an_entry_s_preview_is_what_truncatechars_gave(text):
+    template = engines["django"].from_string("{% load diary_tags %}{{ text|preview }}|{{ text|truncatechars:200 }}")
+    lean, with_filter = template.render({"text": text}).split("|")
+    assert lean == with_filter
+
+
+def test_the_timeline_counts_each_entry_s_current_files(client, member):
+    """A file an edit removed is kept in the chain but not counted; an entry without files says nothing."""
+    with_files = helpers.record(member, "Parked outside")
+    for _ in range(3):
+        AttachmentFactory(entry=with_files)
+    removed = with_files.attachments.first()
+    entry_edit(entry=with_files, data=IncidentData.from_content(with_files.current_content), remove=[removed.pk])
+    helpers.record(member, "Followed home")
+    client.force_login(member)
+
+    page = client.get("/notes/").content.decode()
+
+    assert page.count('class="diary-list__meta"') == 1
+    assert '<p class="diary-list__meta">2 files</p>' in page
