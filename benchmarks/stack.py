@@ -222,6 +222,7 @@ def main() -> None:
         pages = [
             ("bare view, anonymous", "/bench/bare/", "", ""),
             ("bare view, signed in", "/bench/bare/", cookie["fifty"], ""),
+            ("layout only, signed in", "/bench/layout/", cookie["fifty"], ""),
             ("home, anonymous", "/", "", ""),
             ("sign-in page", "/accounts/login/", "", ""),
             ("timeline, 50 entries", "/notes/", cookie["fifty"], ""),
