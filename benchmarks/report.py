@@ -53,19 +53,7 @@ def targets(report: dict) -> list[tuple[str, str, bool]]:
             same,
         )
     )
-    browser = report.get("browser")
-    if browser:
-        form = browser["pages"]["new-entry form"]
-        total = form["html"] + form["css"] + form["js"]
-        found.append(
-            (
-                "the diary form page <= 30 KB compressed in all, no third-party request",
-                f"{total / 1024:.1f} KB, {form['third_party']} third-party",
-                total <= 30 * 1024 and form["third_party"] == 0,
-            )
-        )
-        exit_ms = browser["quick_exit"]["to_next_frame_ms"] if browser["quick_exit"] else float("inf")
-        found.append(("the exit hides the page within 16 ms of the press", f"{exit_ms:.1f} ms", exit_ms <= 16))
+    found += _browser_targets(report.get("browser"))
     download = report["download"]
     found.append(
         (
@@ -83,6 +71,90 @@ def targets(report: dict) -> list[tuple[str, str, bool]]:
         )
     )
     return found
+
+
+FORM_PAGE = "new-entry form"
+FORM_TARGET = "the diary form page (new-entry form) <= 30 KB compressed in all, no third-party request"
+EXIT_TARGET = "the exit hides the page within 16 ms of the press"
+
+
+def _browser_targets(browser: dict | None) -> list[tuple[str, str, bool]]:
+    """Issue 15's two targets measured in Chromium; one the run could not measure is not met."""
+    found = []
+    form = (browser or {}).get("pages", {}).get(FORM_PAGE)
+    if form:
+        found.append(
+            (
+                FORM_TARGET,
+                f"{form['total'] / 1024:.1f} KB, {form['third_party']} third-party",
+                form["total"] <= 30 * 1024 and form["third_party"] == 0,
+            )
+        )
+    else:
+        found.append((FORM_TARGET, "not measured", False))
+    exit_timing = (browser or {}).get("quick_exit")
+    if exit_timing:
+        # Judged on the worst press of all: each frame at 60 Hz is 16.7 ms, so "within 16 ms" is
+        # "on the next frame", whenever in the frame the press comes.
+        presses = {press: exit_timing[press]["to_painted_ms"] for press in EXIT_PRESSES}
+        worst = max(figures["worst"] for figures in presses.values())
+        found.append(
+            (
+                EXIT_TARGET,
+                ", ".join(
+                    f"{press}: median {figures['median']:.1f} ms, worst {figures['worst']:.1f} ms"
+                    for press, figures in presses.items()
+                ),
+                worst <= 16,
+            )
+        )
+    else:
+        found.append((EXIT_TARGET, "not measured", False))
+    return found
+
+
+EXIT_PRESSES = ("click", "shift x3")
+
+
+def _browser_section(browser: dict | None) -> list[str]:
+    lines = ["", "## In Chromium (benchmarks/browser.py, cache empty)", ""]
+    if not browser:
+        return [*lines, "Not measured in this run (the Chromium step failed; `make bench` printed why)."]
+    lines += [
+        "Bytes of each page as sent (response bodies as encoded on the wire: CSS and JS compressed by "
+        "WhiteNoise when the browser asks, HTML as the app sends it), and the requests to any other host.",
+        "",
+        "| page | HTML | CSS | JS | other | total KB | encoding (HTML/CSS/JS) | requests | third-party |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+    ]
+    for label, page in browser["pages"].items():
+        encoding = "/".join(page["encoding"].get(kind, "-") for kind in ("html", "css", "js"))
+        third_party = f"{page['third_party']} ({', '.join(page['third_party_hosts'])})" if page["third_party"] else "0"
+        lines.append(
+            f"| {label} | {page['html']:,} | {page['css']:,} | {page['js']:,} | {page['other']:,} "
+            f"| {page['total'] / 1024:.1f} | {encoding} | {page['requests']} | {third_party} |"
+        )
+    exit_timing = browser["quick_exit"]
+    if not exit_timing:
+        return [*lines, "", "The quick exit was not measured in this run (`make bench` printed why)."]
+    lines += [
+        "",
+        f"The quick exit on the {FORM_PAGE} ({exit_timing['rounds']} rounds for each way of pressing it, each "
+        "on a freshly loaded page; the exit's sign-out and its neutral site are answered by the browser "
+        "harness, so they are not part of the measure and the session stays signed in). From the press's "
+        "event time (the click, or the third Shift's release, which is when the exit acts) to the class "
+        "that hides the page, and to the end of the first frame painted with the page hidden:",
+        "",
+        "| press | to hidden, median ms | worst | to painted hidden, median ms | worst |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for press in EXIT_PRESSES:
+        hidden, painted = exit_timing[press]["to_hidden_ms"], exit_timing[press]["to_painted_ms"]
+        lines.append(
+            f"| {press} | {hidden['median']:.2f} | {hidden['worst']:.2f} | {painted['median']:.2f} "
+            f"| {painted['worst']:.2f} |"
+        )
+    return lines
 
 
 def _pages_table(rows: list[dict]) -> list[str]:
@@ -140,26 +212,7 @@ def write(report: dict) -> Path:
             "",
             "Before: " + ", ".join(f"{p} {c['one']}/{c['five_hundred']}" for p, c in before["queries"].items()),
         ]
-    browser = report.get("browser")
-    if browser:
-        lines += ["", "## In Chromium (cache empty; bytes as sent, compressed where the server compressed)", ""]
-        lines += [
-            "| page | HTML | CSS | JS | total KB | requests | third-party |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for label, page in browser["pages"].items():
-            total = (page["html"] + page["css"] + page["js"]) / 1024
-            lines.append(
-                f"| {label} | {page['html']} | {page['css']} | {page['js']} | {total:.1f} | {page['requests']} "
-                f"| {page['third_party']} |"
-            )
-        exit_timing = browser["quick_exit"] or {"to_hidden_ms": float("nan"), "to_next_frame_ms": float("nan")}
-        lines += [
-            "",
-            f"Quick exit (three Shift presses on the new-entry form, median of 7): the page is hidden "
-            f"{exit_timing['to_hidden_ms']:.2f} ms after the last press, and the next frame starts "
-            f"{exit_timing['to_next_frame_ms']:.2f} ms after it.",
-        ]
+    lines += _browser_section(report.get("browser"))
     scale = report["scale"]
     lines += [
         "",
