@@ -6,6 +6,8 @@ import zipfile
 from datetime import UTC, date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 
@@ -196,6 +198,22 @@ def test_a_6000_character_account_in_one_paragraph_exports(member, build, public
     assert page_count(_read(path, "bundle.pdf")) >= 3
 
 
+def test_two_entries_with_the_same_long_account_each_show_every_word(member, build, public_key):
+    """The PDF reads a text repeated on many entries only once; each entry still draws it in
+    full, here where it runs on over pages."""
+    account = ("Words without a line break, " * 300)[:5_985] + " END-OF-ACCOUNT"
+    record(member, account, 8, location="Elm Road")
+    record(member, account, 9, location="Elm Road")
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    text = pdf_text(_read(path, "bundle.pdf"))
+    assert text.count("END-OF-ACCOUNT") == 2
+    assert text.count("Words") == 2 * account.count("Words")
+    assert text.count("Elm Road") == 2
+
+
 def _png(size) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
@@ -218,6 +236,50 @@ def test_99_pictures_are_all_in_the_zip_and_drawn_in_the_pdf(member, build, publ
         kept = {archive.read(name) for name in archive.namelist() if name.startswith("attachments/")}
     assert kept == set(pictures)
     assert _read(path, "bundle.pdf").count(b"/Subtype /Image") == 99
+
+
+def test_photos_are_stored_in_the_zip_as_they_are_and_other_files_deflated(member, build, public_key):
+    """Deflating a photo again gains nothing; a text note (kept from before uploads were
+    checked) still shrinks. Either way the files are byte for byte what the member gave."""
+    photo = png_bytes()
+    note = b"a note, " * 500
+    record(
+        member,
+        "A photo and a note.",
+        11,
+        uploads=[upload("gate.png", photo, "image/png"), upload("note.txt", note, "text/plain")],
+    )
+
+    path = build(member)
+
+    assert bundle_verify(path, public_key=public_key).ok
+    photo_path = f"attachments/{hashlib.sha256(photo).hexdigest()}.png"
+    note_path = f"attachments/{hashlib.sha256(note).hexdigest()}.txt"
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo(photo_path).compress_type == zipfile.ZIP_STORED
+        assert archive.getinfo(note_path).compress_type == zipfile.ZIP_DEFLATED
+        assert archive.getinfo("bundle.pdf").compress_type == zipfile.ZIP_DEFLATED
+        assert archive.getinfo("bundle.json").compress_type == zipfile.ZIP_DEFLATED
+        assert archive.read(photo_path) == photo and archive.read(note_path) == note
+
+
+def test_a_bundle_is_built_with_as_many_queries_for_twelve_entries_as_for_one(member, other_member):
+    def queries_for(who) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            export.bundle_build(member=who, start=date(2025, 3, 1), end=date(2025, 3, 31), target=io.BytesIO())
+        return len(captured.captured_queries)
+
+    record(other_member, "One entry with a photo.", 1, uploads=[upload("a.png", png_bytes(), "image/png")])
+    for day in range(1, 13):
+        entry = record(
+            member, f"Entry {day} with a photo.", day, uploads=[upload(f"{day}.png", _png((20 + day, 20)), "image/png")]
+        )
+        if day % 3 == 0:
+            entry_edit(
+                entry=entry, data=IncidentData(what_happened=f"Entry {day}, edited.", occurred_at=entry.occurred_at)
+            )
+
+    assert queries_for(member) == queries_for(other_member)
 
 
 def test_a_picture_the_pdf_cannot_draw_is_named_in_the_pdf_and_kept_in_the_zip(member, build, public_key):
