@@ -520,11 +520,12 @@ def _pdf_image(attachment: Attachment) -> _Picture | None:
     try:
         with picture_opened(original) as picture:
             picture.draft("RGB", (PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))  # JPEGs decode smaller, faster
-            drawn = ImageOps.exif_transpose(picture)  # as the phone showed it
-            drawn.thumbnail((PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))
-            drawn = _on_white(drawn)
-        redrawn = io.BytesIO()
-        drawn.save(redrawn, format="JPEG", quality=85)
+            # Turned and shrunk where it is (no copies of a photo's pixels), before it is closed.
+            ImageOps.exif_transpose(picture, in_place=True)  # as the phone showed it
+            picture.thumbnail((PDF_IMAGE_PIXELS, PDF_IMAGE_PIXELS))
+            drawn = _on_white(picture)
+            redrawn = io.BytesIO()
+            drawn.save(redrawn, format="JPEG", quality=85)
     # Pillow raises many kinds of error for the many ways a file can be damaged (OSError,
     # SyntaxError, struct.error, zlib's errors, pillow-heif's RuntimeError...); any of them means
     # the picture is listed, not drawn.
@@ -542,4 +543,4 @@ def _on_white(picture: PillowImage.Image) -> PillowImage.Image:
         background = PillowImage.new("RGB", picture.size, "white")
         background.paste(picture, mask=picture.getchannel("A"))
         return background
-    return picture.convert("RGB")
+    return picture if picture.mode == "RGB" else picture.convert("RGB")
