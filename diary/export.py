@@ -13,6 +13,7 @@ import base64
 import hashlib
 import io
 import mimetypes
+import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -469,24 +470,28 @@ class _Picture(Flowable):
             self.canv.drawImage(self._jpeg, (self._width - width) / 2, 0, width, height)
 
 
+_USE_A85_CHANGING = threading.Lock()
+
+
 @contextmanager
 def _binary_stream() -> Iterator[None]:
     """A picture drawn meanwhile is kept in the PDF as the JPEG's own bytes, not as ASCII85 text.
 
     ASCII85 (reportlab's default, for PDFs sent as 7-bit text) makes a picture a quarter bigger,
-    and reportlab's encoder for it is pure Python: with the second decoding of each picture that
-    ``_Jpeg`` avoids, it was a fifth of the time of a download of 1,000 entries with 100 photos.
-    The PDF only ever travels inside the zip. ``useA85`` is reportlab's setting for the whole
-    process, read as a picture is added, so it is changed for that moment only; a picture of
-    another PDF added meanwhile, in another thread, would be binary too, which is as valid. The
-    pages' text keeps the default: its streams are small, so ASCII85 costs little there.
+    and encoding it, with the second decoding of each picture that ``_Jpeg`` avoids, was a fifth
+    of the time of a download of 1,000 entries with 100 photos. The PDF only ever travels inside
+    the zip. ``useA85`` is reportlab's setting for the whole process, read as a picture is added,
+    so it is changed for that moment only, one thread at a time (two threads interleaving their
+    changes could leave it off for good); text of another PDF laid out meanwhile would be binary
+    too, which is as valid. The pages' text keeps the default: its streams are small.
     """
-    before = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = before
+    with _USE_A85_CHANGING:
+        before = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            yield
+        finally:
+            rl_config.useA85 = before
 
 
 class _Jpeg:
