@@ -11,6 +11,7 @@ Everything it writes goes into the bench's own throwaway database, never `test` 
 import io
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -199,7 +200,38 @@ def rows(total: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {Entry._meta.db_table}")
         cursor.execute(f"VACUUM ANALYZE {EntryVersion._meta.db_table}")
-    return {"entries": Entry.objects.count(), "seconds": round(time.perf_counter() - started, 1)}
+        # The fill's pages written out now, not by a checkpoint in the middle of the next measure.
+        cursor.execute("CHECKPOINT")
+    return {
+        "entries": Entry.objects.count(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "query_ms": _timeline_query_ms(),
+    }
+
+
+def _timeline_query_ms(rounds: int = 21) -> dict:
+    """The timeline's page query for the member with 50 entries, as PostgreSQL runs it (EXPLAIN
+    ANALYZE): its median execution time, and how it reads the entries' table."""
+    from diary import selectors
+
+    member = User.objects.get(email="fifty@bench.invalid")
+    sql, params = selectors.timeline(member=member)[:20].query.sql_with_params()
+    times, plan = [], {}
+    with connection.cursor() as cursor:
+        for _ in range(rounds):
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            explained = cursor.fetchone()[0]
+            explained = json.loads(explained) if isinstance(explained, str) else explained
+            times.append(explained[0]["Execution Time"])
+            plan = explained[0]["Plan"]
+    return {"median": round(statistics.median(times), 3), "entries_read_by": _read_by(plan, Entry._meta.db_table)}
+
+
+def _read_by(plan: dict, table: str) -> str:
+    """How a query plan reads ``table``: "Index Scan using <index>", "Seq Scan", ..."""
+    if plan.get("Relation Name") == table:
+        return " using ".join(filter(None, [plan["Node Type"], plan.get("Index Name")]))
+    return next((found for child in plan.get("Plans", []) if (found := _read_by(child, table))), "")
 
 
 def download() -> dict:

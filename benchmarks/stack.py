@@ -249,7 +249,12 @@ def main() -> None:
             filled = stack.site("rows", str(total))
             runs = [wrk(stack, "/notes/", cookie["fifty"]) for _ in range(ROUNDS)]
             report["scale"][total] = {**median(runs), "entries": filled["entries"], "fill_seconds": filled["seconds"]}
-            print(f"  {filled['entries']:>9,} entries: p95 {report['scale'][total]['p95']:.1f} ms", flush=True)
+            report["scale"][total]["query_ms"] = filled["query_ms"]
+            print(
+                f"  {filled['entries']:>9,} entries: p95 {report['scale'][total]['p95']:.1f} ms, the query "
+                f"{filled['query_ms']['median']:.3f} ms ({filled['query_ms']['entries_read_by']})",
+                flush=True,
+            )
 
         form = {
             "csrfmiddlewaretoken": seeded["csrf_form"],
