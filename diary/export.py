@@ -43,7 +43,7 @@ from portal.fields import open_file
 from portal.uploads import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES, picture_opened
 
 from . import chain, selectors, verify
-from .incident import IncidentData, RenderedField
+from .incident import Answer, IncidentData, RenderedField
 from .models import Attachment, Entry, EntryVersion
 
 # Pictures are redrawn at most this many pixels wide or high for the PDF (the zip keeps the
@@ -213,14 +213,15 @@ def _text(value) -> str:
 
 def _pdf_fields(fields: list[RenderedField], styles: dict, paragraph: "_Paragraphs") -> list:
     """Every field of one version, as words (``incident.rendered_fields``: "Not answered", never
-    "No", for a question left unanswered). A label, then the value as a paragraph of its own: a
-    paragraph can run on over several pages, where a table cell cannot (a long account made the
-    whole download fail)."""
+    "No", for a question left unanswered, and "Not answered" for a box of text left empty, not a
+    blank a reader could take for a lost answer). A label, then the value as a paragraph of its
+    own: a paragraph can run on over several pages, where a table cell cannot (a long account
+    made the whole download fail)."""
     parts = []
     for rendered in fields:
         parts += [
             paragraph(rendered.field.exported_label, styles["label"]),
-            paragraph(_text(rendered.text), styles["body"]),
+            paragraph(_text(rendered.text) or Answer.NOT_ANSWERED.label, styles["body"]),
             HRFlowable(width="100%", thickness=0.25, color=colors.lightgrey, spaceBefore=2),
         ]
     return parts
