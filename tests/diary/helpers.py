@@ -1,6 +1,7 @@
 """Helpers for the diary's tests: the one way they build an entry, and ways to read, check
 and tamper with export bundles."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -32,6 +33,11 @@ def record(
     if when is None:
         when = datetime(2025, month, day, 21, 15, tzinfo=UTC) if day else datetime(2025, 3, 1, 21, 30, tzinfo=UTC)
     return EntryFactory(member=member, what_happened=what_happened, occurred_at=when, uploads=uploads, **fields)
+
+
+def in_bundle(content: bytes, extension: str) -> str:
+    """Where a bundle keeps a file: under attachments/, named by its SHA-256."""
+    return f"attachments/{hashlib.sha256(content).hexdigest()}.{extension}"
 
 
 def stored_files() -> list[str]:

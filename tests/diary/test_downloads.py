@@ -26,7 +26,7 @@ from diary.models import ExportRequest, ExportStatus
 from diary.services import entry_destroy
 from diary.verify import bundle_verify
 from portal.fields import encrypted_storage
-from tests.diary.helpers import record, stored_files
+from tests.diary.helpers import in_bundle, record, stored_files
 from tests.diary.pdf_text import overlaps, pdf_layout, pdf_pictures
 from tests.factories import ExportRequestFactory
 from tests.files import heic_bytes, upload
@@ -250,7 +250,7 @@ def test_an_iphone_photo_is_kept_as_it_was_in_the_zip_and_drawn_in_the_pdf(
     path.write_bytes(body)
     assert bundle_verify(path, public_key=public_key).ok
     with zipfile.ZipFile(path) as bundle:
-        assert bundle.read(f"attachments/{hashlib.sha256(photo).hexdigest()}.heic") == photo  # the original
+        assert bundle.read(in_bundle(photo, "heic")) == photo  # the original
         pdf = bundle.read("bundle.pdf")
     (drawn,) = [Image.open(io.BytesIO(picture)) for picture in pdf_pictures(pdf)]
     assert drawn.format == "JPEG" and drawn.size == (320, 240)  # a converted copy

@@ -16,7 +16,7 @@ from diary.models import EntryVersion
 from diary.services import Behaviour, IncidentData, entry_delete, entry_destroy, entry_edit, entry_restore
 from diary.verify import bundle_verify
 from portal import crypto
-from tests.diary.helpers import read_document, record
+from tests.diary.helpers import in_bundle, read_document, record
 from tests.diary.pdf_text import Box, overlaps, page_count, pdf_layout, pdf_text
 from tests.files import broken_png, heic_bytes, png_bytes, upload
 
@@ -253,8 +253,8 @@ def test_photos_are_stored_in_the_zip_as_they_are_and_other_files_deflated(membe
     path = build(member)
 
     assert bundle_verify(path, public_key=public_key).ok
-    photo_path = f"attachments/{hashlib.sha256(photo).hexdigest()}.png"
-    note_path = f"attachments/{hashlib.sha256(note).hexdigest()}.txt"
+    photo_path = in_bundle(photo, "png")
+    note_path = in_bundle(note, "txt")
     with zipfile.ZipFile(path) as archive:
         assert archive.getinfo(photo_path).compress_type == zipfile.ZIP_STORED
         assert archive.getinfo(note_path).compress_type == zipfile.ZIP_DEFLATED
@@ -296,7 +296,7 @@ def test_a_picture_the_pdf_cannot_draw_is_named_in_the_pdf_and_kept_in_the_zip(m
     path = build(member)
 
     assert bundle_verify(path, public_key=public_key).ok
-    damaged_path = f"attachments/{hashlib.sha256(damaged).hexdigest()}.png"
+    damaged_path = in_bundle(damaged, "png")
     assert _read(path, damaged_path) == damaged
     pdf = _read(path, "bundle.pdf")
     text = " ".join(pdf_text(pdf).split())
